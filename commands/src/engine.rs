@@ -1,0 +1,84 @@
+//! What every command runs with: the ports, the settings, who asked and where.
+
+use std::sync::Arc;
+
+use crate::ids::{ChannelId, IncidentId, SlackUserId, TeamId};
+use crate::incident::Incident;
+use crate::ports::{Chat, Clock, IncidentStore, StoreError};
+use crate::settings::Settings;
+use crate::timeline::{Actor, EventDraft, EventKind, Source};
+
+/// The ports and settings commands run against.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Arc<dyn IncidentStore>,
+    pub chat: Arc<dyn Chat>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// Who invoked a command, from where, and through which door.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub team: TeamId,
+    pub user: SlackUserId,
+    pub channel: ChannelId,
+    pub source: Source,
+    /// The Slack id that caused this (trigger or action id): retries record nothing twice.
+    pub cause: Option<String>,
+    /// Set when a button names its incident; otherwise the channel implies it.
+    pub incident: Option<IncidentId>,
+}
+
+impl Invocation {
+    /// An event caused by this invocation, happening now.
+    pub fn event(&self, ctx: &Context, kind: EventKind) -> EventDraft {
+        EventDraft {
+            at: ctx.clock.now(),
+            actor: Actor::User(self.user.clone()),
+            source: self.source,
+            kind,
+            cause: self.cause.clone(),
+        }
+    }
+}
+
+/// Why a command did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The person can fix it (wrong channel, nothing to change…): told ephemerally, not logged
+    /// as an error.
+    #[error("{0}")]
+    User(String),
+    /// Firebreak's fault or its dependencies': logged once at the edge with a reference id.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for CommandError {
+    fn from(error: StoreError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
+/// The incident the invocation is about: the one named by the button, or the one whose
+/// channel the command was typed in.
+pub async fn current_incident(ctx: &Context, inv: &Invocation) -> Result<Incident, CommandError> {
+    let found = match inv.incident {
+        Some(id) => ctx.store.incident(id).await?.filter(|i| i.team == inv.team),
+        None => ctx.store.incident_by_channel(&inv.team, &inv.channel).await?,
+    };
+    found.ok_or_else(|| {
+        CommandError::User(
+            "This command works inside an incident channel. Use `/incident list` to find one, \
+             or `/incident start <sev> <title>` to declare a new incident."
+                .to_owned(),
+        )
+    })
+}

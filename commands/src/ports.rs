@@ -1,0 +1,104 @@
+//! Capability traits (ports) through which commands reach the world; adapters live in `bot`.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::ids::{ChannelId, IncidentId, MessageTs, SlackUserId, TeamId};
+use crate::incident::{Incident, NewIncident};
+use crate::reply::Reply;
+use crate::timeline::{EventDraft, NewEvent, TimelineEvent};
+
+/// Failures of the incident store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else saved the incident since it was read: re-read and try again.
+    #[error("the incident changed while it was being updated")]
+    Conflict,
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Where incidents and their timelines live (SQLite or Postgres in `bot`, memory in tests).
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
+    /// Creates the incident with the next number of its workspace (unique, gap-free, also under
+    /// concurrent calls) and appends `first_event` to its timeline, atomically.
+    async fn create_incident(
+        &self,
+        new: NewIncident,
+        first_event: EventDraft,
+    ) -> Result<Incident, StoreError>;
+
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError>;
+
+    async fn incident_by_channel(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<Option<Incident>, StoreError>;
+
+    /// Incidents of a workspace that are not resolved (and not failed), newest first.
+    async fn open_incidents(&self, team: &TeamId) -> Result<Vec<Incident>, StoreError>;
+
+    /// Saves `incident` if its `version` is still the stored one, appending `events` in the same
+    /// transaction; returns the saved incident with its new version, or `Conflict`.
+    async fn save(&self, incident: &Incident, events: Vec<NewEvent>) -> Result<Incident, StoreError>;
+
+    /// Appends an event; `Ok(false)` when an event with the same cause and kind exists already.
+    async fn append(&self, event: NewEvent) -> Result<bool, StoreError>;
+
+    /// The incident's events in the order they were recorded.
+    async fn timeline(&self, id: IncidentId) -> Result<Vec<TimelineEvent>, StoreError>;
+
+    /// Answers when the store is reachable (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Failures of a chat call, as the chat platform reports them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// The channel name exists already: pick another.
+    #[error("the channel name is taken")]
+    NameTaken,
+    /// The platform refused the call (`channel_not_found`, `invalid_auth`, …).
+    #[error("Slack answered `{0}`")]
+    Refused(String),
+    /// Rate limited, server error or network trouble after the adapter's own retries.
+    #[error("Slack is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A Slack channel that was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedChannel {
+    pub id: ChannelId,
+    pub name: String,
+}
+
+/// What Firebreak can do in the chat workspace.
+#[async_trait]
+pub trait Chat: Send + Sync {
+    async fn create_channel(&self, name: &str) -> Result<CreatedChannel, ChatError>;
+    async fn invite(&self, channel: &ChannelId, users: &[SlackUserId]) -> Result<(), ChatError>;
+    async fn set_topic(&self, channel: &ChannelId, topic: &str) -> Result<(), ChatError>;
+    async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError>;
+    async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError>;
+    async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError>;
+    /// Answers the person who asked, through the interaction's `response_url`.
+    async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError>;
+}
+
+/// The time, injectable so tests control it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}

@@ -1,0 +1,45 @@
+//! The parts of the configuration that commands need, already validated by `bot::config`.
+
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
+
+use crate::ids::{ChannelId, SlackUserId};
+use crate::severity::Severity;
+
+/// Incident behaviour settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Prefix of incident channel names (`inc` → `inc-20261123-7-api-down`).
+    pub channel_prefix: String,
+    /// Where SEV1/SEV2 incidents are announced; `None` disables announcements.
+    pub broadcast_channel: Option<ChannelId>,
+    /// People invited to every new incident channel of a severity, besides the requester.
+    pub responders: BTreeMap<Severity, Vec<SlackUserId>>,
+    /// Time zone for times shown to people.
+    pub time_zone: TimeZone,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            channel_prefix: "inc".to_owned(),
+            broadcast_channel: None,
+            responders: BTreeMap::new(),
+            time_zone: TimeZone::UTC,
+        }
+    }
+}
+
+impl Settings {
+    /// The requester first, then the severity's responders, each once.
+    pub fn people_to_invite(&self, severity: Severity, requester: &SlackUserId) -> Vec<SlackUserId> {
+        let mut people = vec![requester.clone()];
+        for person in self.responders.get(&severity).into_iter().flatten() {
+            if !people.contains(person) {
+                people.push(person.clone());
+            }
+        }
+        people
+    }
+}

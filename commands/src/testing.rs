@@ -1,0 +1,252 @@
+//! In-memory fakes of the ports, for fast tests of command logic (feature `testing`).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::engine::{Context, Invocation};
+use crate::ids::{ChannelId, IncidentId, IncidentNumber, MessageTs, SlackUserId, TeamId};
+use crate::incident::{Incident, NewIncident, Setup};
+use crate::ports::{Chat, ChatError, Clock, CreatedChannel, IncidentStore, StoreError};
+use crate::reply::Reply;
+use crate::settings::Settings;
+use crate::severity::Severity;
+use crate::status::Status;
+use crate::timeline::{EventDraft, NewEvent, Source, TimelineEvent};
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A store in memory with the same contract as the SQL store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<MemoryState>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    incidents: Vec<Incident>,
+    events: Vec<TimelineEvent>,
+}
+
+impl MemoryState {
+    fn push_event(&mut self, event: NewEvent) -> bool {
+        let duplicate = event.cause.is_some()
+            && self.events.iter().any(|e| {
+                e.incident == event.incident && e.cause == event.cause && e.kind.key() == event.kind.key()
+            });
+        if duplicate {
+            return false;
+        }
+        let seq = self.events.len() as i64 + 1;
+        self.events.push(TimelineEvent {
+            seq,
+            incident: event.incident,
+            at: event.at,
+            actor: event.actor,
+            source: event.source,
+            kind: event.kind,
+            cause: event.cause,
+        });
+        true
+    }
+}
+
+#[async_trait]
+impl IncidentStore for MemoryStore {
+    async fn create_incident(&self, new: NewIncident, first_event: EventDraft) -> Result<Incident, StoreError> {
+        let mut state = lock(&self.state);
+        let number = state.incidents.iter().filter(|i| i.team == new.team).count() as i64 + 1;
+        let incident = Incident {
+            id: IncidentId(state.incidents.len() as i64 + 1),
+            team: new.team,
+            number: IncidentNumber(number),
+            title: new.title,
+            severity: new.severity,
+            status: Status::Investigating,
+            lead: None,
+            declared_by: new.declared_by,
+            declared_at: new.declared_at,
+            resolved_at: None,
+            setup: Setup::Opening,
+            channel: None,
+            channel_name: None,
+            card_ts: None,
+            version: 1,
+        };
+        state.incidents.push(incident.clone());
+        state.push_event(first_event.for_incident(incident.id));
+        Ok(incident)
+    }
+
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
+        Ok(lock(&self.state).incidents.iter().find(|i| i.id == id).cloned())
+    }
+
+    async fn incident_by_channel(&self, team: &TeamId, channel: &ChannelId) -> Result<Option<Incident>, StoreError> {
+        let state = lock(&self.state);
+        Ok(state.incidents.iter().find(|i| &i.team == team && i.channel.as_ref() == Some(channel)).cloned())
+    }
+
+    async fn open_incidents(&self, team: &TeamId) -> Result<Vec<Incident>, StoreError> {
+        let state = lock(&self.state);
+        let mut open: Vec<Incident> = state.incidents.iter().filter(|i| &i.team == team && i.is_open()).cloned().collect();
+        open.sort_by_key(|i| std::cmp::Reverse(i.number));
+        Ok(open)
+    }
+
+    async fn save(&self, incident: &Incident, events: Vec<NewEvent>) -> Result<Incident, StoreError> {
+        let mut state = lock(&self.state);
+        let stored = state.incidents.iter_mut().find(|i| i.id == incident.id).ok_or(StoreError::Conflict)?;
+        if stored.version != incident.version {
+            return Err(StoreError::Conflict);
+        }
+        *stored = Incident { version: incident.version + 1, ..incident.clone() };
+        let saved = stored.clone();
+        for event in events {
+            state.push_event(event);
+        }
+        Ok(saved)
+    }
+
+    async fn append(&self, event: NewEvent) -> Result<bool, StoreError> {
+        Ok(lock(&self.state).push_event(event))
+    }
+
+    async fn timeline(&self, id: IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
+        Ok(lock(&self.state).events.iter().filter(|e| e.incident == id).cloned().collect())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// One call the fake chat received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatCall {
+    CreateChannel(String),
+    Invite(ChannelId, Vec<SlackUserId>),
+    SetTopic(ChannelId, String),
+    Post(ChannelId, Reply),
+    Update(ChannelId, MessageTs, Reply),
+    Pin(ChannelId, MessageTs),
+    Respond(String, Reply),
+}
+
+/// A chat that records calls; names in `taken` answer `NameTaken`; `fail` names call kinds
+/// (`create_channel`, `invite`, `set_topic`, `post`, `update`, `pin`) that are refused.
+#[derive(Debug, Default)]
+pub struct RecordingChat {
+    pub calls: Mutex<Vec<ChatCall>>,
+    pub taken: Mutex<HashSet<String>>,
+    pub fail: Mutex<HashSet<&'static str>>,
+}
+
+impl RecordingChat {
+    pub fn calls(&self) -> Vec<ChatCall> {
+        lock(&self.calls).clone()
+    }
+
+    fn record(&self, kind: &'static str, call: ChatCall) -> Result<(), ChatError> {
+        lock(&self.calls).push(call);
+        if lock(&self.fail).contains(kind) {
+            return Err(ChatError::Refused(format!("{kind}_refused")));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Chat for RecordingChat {
+    async fn create_channel(&self, name: &str) -> Result<CreatedChannel, ChatError> {
+        self.record("create_channel", ChatCall::CreateChannel(name.to_owned()))?;
+        if !lock(&self.taken).insert(name.to_owned()) {
+            return Err(ChatError::NameTaken);
+        }
+        Ok(CreatedChannel { id: ChannelId::new(format!("C{}", lock(&self.taken).len())), name: name.to_owned() })
+    }
+    async fn invite(&self, channel: &ChannelId, users: &[SlackUserId]) -> Result<(), ChatError> {
+        self.record("invite", ChatCall::Invite(channel.clone(), users.to_vec()))
+    }
+    async fn set_topic(&self, channel: &ChannelId, topic: &str) -> Result<(), ChatError> {
+        self.record("set_topic", ChatCall::SetTopic(channel.clone(), topic.to_owned()))
+    }
+    async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError> {
+        self.record("post", ChatCall::Post(channel.clone(), reply.clone()))?;
+        Ok(MessageTs::new(format!("1700000000.{:06}", lock(&self.calls).len())))
+    }
+    async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError> {
+        self.record("update", ChatCall::Update(channel.clone(), ts.clone(), reply.clone()))
+    }
+    async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError> {
+        self.record("pin", ChatCall::Pin(channel.clone(), ts.clone()))
+    }
+    async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError> {
+        self.record("respond", ChatCall::Respond(response_url.to_owned(), reply.clone()))
+    }
+}
+
+/// A clock that stands still unless moved.
+#[derive(Debug)]
+pub struct FixedClock(pub Mutex<Timestamp>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        *lock(&self.0)
+    }
+}
+
+/// 2026-11-23 03:12:00 UTC, the time of every test incident.
+pub fn test_time() -> Timestamp {
+    Timestamp::from_second(1_795_403_520).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// A context over fresh fakes, plus handles to inspect them.
+pub fn test_context(settings: Settings) -> (Context, Arc<MemoryStore>, Arc<RecordingChat>) {
+    let store = Arc::new(MemoryStore::default());
+    let chat = Arc::new(RecordingChat::default());
+    let ctx = Context {
+        store: store.clone(),
+        chat: chat.clone(),
+        clock: Arc::new(FixedClock(Mutex::new(test_time()))),
+        settings: Arc::new(settings),
+    };
+    (ctx, store, chat)
+}
+
+/// A slash-command invocation by `user` in `channel`.
+pub fn invocation(user: &str, channel: &str) -> Invocation {
+    Invocation {
+        team: TeamId::new("T0001"),
+        user: SlackUserId::parse(user).unwrap_or_else(|| panic!("bad test user {user}")),
+        channel: ChannelId::new(channel),
+        source: Source::SlashCommand,
+        cause: None,
+        incident: None,
+    }
+}
+
+/// An open SEV1 incident with a channel, for rendering tests.
+pub fn sample_incident() -> Incident {
+    Incident {
+        id: IncidentId(1),
+        team: TeamId::new("T0001"),
+        number: IncidentNumber(7),
+        title: "API returns 502".to_owned(),
+        severity: Severity::Sev1,
+        status: Status::Investigating,
+        lead: None,
+        declared_by: SlackUserId::parse("U100").unwrap_or_else(|| panic!("valid id")),
+        declared_at: test_time(),
+        resolved_at: None,
+        setup: Setup::Open,
+        channel: Some(ChannelId::new("C1")),
+        channel_name: Some("inc-20261123-7-api-returns-502".to_owned()),
+        card_ts: Some(MessageTs::new("1700000000.000001")),
+        version: 1,
+    }
+}

@@ -1,0 +1,190 @@
+//! Timeline events: the append-only record from which everything else (postmortem) is drawn.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ChannelId, IncidentId, SlackUserId};
+use crate::severity::Severity;
+use crate::status::Status;
+
+/// Who caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    User(SlackUserId),
+    Firebreak,
+}
+
+impl Actor {
+    pub fn mention(&self) -> String {
+        match self {
+            Self::User(user) => user.mention(),
+            Self::Firebreak => "Firebreak".to_owned(),
+        }
+    }
+}
+
+/// Through which door the cause came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    SlashCommand,
+    Button,
+    Firebreak,
+}
+
+impl Source {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::SlashCommand => "slash_command",
+            Self::Button => "button",
+            Self::Firebreak => "firebreak",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "slash_command" => Some(Self::SlashCommand),
+            "button" => Some(Self::Button),
+            "firebreak" => Some(Self::Firebreak),
+            _ => None,
+        }
+    }
+}
+
+/// What happened. Stored as JSON tagged by `kind`, so new kinds never need a migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Declared { severity: Severity, title: String },
+    ChannelCreated { channel: ChannelId, name: String },
+    PeopleInvited { users: Vec<SlackUserId> },
+    TopicSet { topic: String },
+    CardPosted,
+    CardPinned,
+    Announced { channel: ChannelId },
+    SetupStepFailed { step: String, error: String },
+    SetupFailed { error: String },
+    StatusChanged { from: Status, to: Status, note: Option<String> },
+    SeverityChanged { from: Severity, to: Severity },
+    LeadChanged { from: Option<SlackUserId>, to: SlackUserId },
+    Note { text: String },
+    Resolved { summary: Option<String> },
+}
+
+impl EventKind {
+    /// The storage key of the kind (`status_changed`), also used in metrics and exports.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Declared { .. } => "declared",
+            Self::ChannelCreated { .. } => "channel_created",
+            Self::PeopleInvited { .. } => "people_invited",
+            Self::TopicSet { .. } => "topic_set",
+            Self::CardPosted => "card_posted",
+            Self::CardPinned => "card_pinned",
+            Self::Announced { .. } => "announced",
+            Self::SetupStepFailed { .. } => "setup_step_failed",
+            Self::SetupFailed { .. } => "setup_failed",
+            Self::StatusChanged { .. } => "status_changed",
+            Self::SeverityChanged { .. } => "severity_changed",
+            Self::LeadChanged { .. } => "lead_changed",
+            Self::Note { .. } => "note",
+            Self::Resolved { .. } => "resolved",
+        }
+    }
+
+    /// One line for people: `status Investigating → Mitigated`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Declared { severity, title } => format!("declared {severity}: {title}"),
+            Self::ChannelCreated { channel, .. } => format!("opened {}", channel.link()),
+            Self::PeopleInvited { users } => {
+                let names: Vec<String> = users.iter().map(SlackUserId::mention).collect();
+                format!("invited {}", names.join(", "))
+            }
+            Self::TopicSet { .. } => "set the channel topic".to_owned(),
+            Self::CardPosted => "posted the incident card".to_owned(),
+            Self::CardPinned => "pinned the incident card".to_owned(),
+            Self::Announced { channel } => format!("announced the incident in {}", channel.link()),
+            Self::SetupStepFailed { step, error } => format!("could not {step}: {error}"),
+            Self::SetupFailed { error } => format!("could not open the incident: {error}"),
+            Self::StatusChanged { from, to, note } => match note {
+                Some(note) => format!("status {from} → {to}: {note}"),
+                None => format!("status {from} → {to}"),
+            },
+            Self::SeverityChanged { from, to } => format!("severity {from} → {to}"),
+            Self::LeadChanged { to, .. } => format!("lead is now {}", to.mention()),
+            Self::Note { text } => format!("note: {text}"),
+            Self::Resolved { summary } => match summary {
+                Some(summary) => format!("resolved: {summary}"),
+                None => "resolved".to_owned(),
+            },
+        }
+    }
+}
+
+/// An event to append. `cause` is the Slack id (trigger, action or event id) that caused it:
+/// a retried delivery with the same cause and kind is stored once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub incident: IncidentId,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub source: Source,
+    pub kind: EventKind,
+    pub cause: Option<String>,
+}
+
+/// An event before it is tied to an incident (the first event is drafted before the incident
+/// has an id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDraft {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub source: Source,
+    pub kind: EventKind,
+    pub cause: Option<String>,
+}
+
+impl EventDraft {
+    pub fn for_incident(self, incident: IncidentId) -> NewEvent {
+        NewEvent {
+            incident,
+            at: self.at,
+            actor: self.actor,
+            source: self.source,
+            kind: self.kind,
+            cause: self.cause,
+        }
+    }
+}
+
+/// An event as stored, in append order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEvent {
+    pub seq: i64,
+    pub incident: IncidentId,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub source: Source,
+    pub kind: EventKind,
+    pub cause: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_kinds_round_trip_through_json() {
+        let kind = EventKind::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Mitigated,
+            note: Some("rolled back".into()),
+        };
+        let json = serde_json::to_string(&kind).unwrap_or_default();
+        assert!(json.contains("\"kind\":\"status_changed\""), "{json}");
+        let back: Result<EventKind, _> = serde_json::from_str(&json);
+        assert_eq!(back.ok(), Some(kind));
+    }
+}
