@@ -35,7 +35,8 @@ impl ButtonAction {
             actions::RESOLVE => Ok(Self::Resolve(id(value)?)),
             actions::DIAGNOSE => Ok(Self::Diagnose(id(value)?)),
             actions::REMEDIATE => Ok(Self::Remediate(id(value)?)),
-            actions::STATUS_SET => {
+            // `incident_status_set.<status>`: the value says which status, the suffix keeps ids unique.
+            set if set.strip_prefix(actions::STATUS_SET).is_some_and(|rest| rest.is_empty() || rest.starts_with('.')) => {
                 let (incident, status) = value.split_once(':').ok_or_else(unknown)?;
                 let status = Status::parse_settable(status).ok_or_else(unknown)?;
                 Ok(Self::SetStatus(id(incident)?, status))
@@ -87,7 +88,9 @@ mod tests {
             ButtonAction::parse("incident_status_set", "12:mitigated"),
             Ok(ButtonAction::SetStatus(IncidentId(12), Status::Mitigated))
         );
+        assert!(ButtonAction::parse("incident_status_set.mitigated", "12:mitigated").is_ok());
         assert!(ButtonAction::parse("incident_status_set", "12:resolved").is_err());
+        assert!(ButtonAction::parse("incident_status_settle", "12:mitigated").is_err());
         assert!(ButtonAction::parse("incident_resolve", "abc").is_err());
         assert!(ButtonAction::parse("rm_rf", "1").is_err());
     }

@@ -100,7 +100,11 @@ pub fn status_menu(incident: &Incident) -> Reply {
     let buttons = Status::SETTABLE
         .into_iter()
         .filter(|status| *status != incident.status)
-        .map(|status| Button::new(actions::STATUS_SET, &status.to_string(), format!("{}:{}", incident.id, status.key())))
+        // Slack wants action ids unique within a message: one per status.
+        .map(|status| {
+            let action = format!("{}.{}", actions::STATUS_SET, status.key());
+            Button::new(&action, &status.to_string(), format!("{}:{}", incident.id, status.key()))
+        })
         .collect();
     Reply::blocks(
         Visibility::Ephemeral,

@@ -81,5 +81,6 @@ pub struct NewIncident {
     pub declared_at: Timestamp,
 }
 
-/// Longest incident title accepted; Slack headers allow 150 characters and the card adds `#N`.
-pub const MAX_TITLE_CHARS: usize = 120;
+/// Longest incident title accepted. Alert-made titles can be long; the card's header is cut to
+/// Slack's 150 characters and the full title shown below it.
+pub const MAX_TITLE_CHARS: usize = 250;

@@ -1,0 +1,72 @@
+//! The command line: `firebreak serve | check-config | postmortem <number>`.
+
+use crate::config::Config;
+use crate::startup::{App, StartError};
+
+const USAGE: &str = "usage: firebreak <serve | check-config | postmortem <incident number>>";
+
+/// Runs the sub-command named by `args` (without the program name); returns the exit code.
+pub async fn run(args: &[String]) -> i32 {
+    match args.first().map(String::as_str) {
+        Some("serve") | None => serve().await,
+        Some("check-config") => check_config(),
+        Some("postmortem") => {
+            eprintln!("firebreak postmortem: not available in this version yet (postmortems arrive with the timeline issue)");
+            2
+        }
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            0
+        }
+        Some(other) => {
+            eprintln!("firebreak: unknown command `{other}`\n{USAGE}");
+            2
+        }
+    }
+}
+
+fn load() -> Result<Config, i32> {
+    Config::from_env().map_err(|error| {
+        eprintln!("firebreak: configuration error: {error}");
+        2
+    })
+}
+
+fn check_config() -> i32 {
+    match load() {
+        Ok(config) => {
+            let source = if config.config_file_found { "found" } else { "not found; using defaults" };
+            println!("configuration OK ({}: {source})", config.config_path.display());
+            println!("slack credentials: {}", if config.slack.is_some() { "set" } else { "not set" });
+            0
+        }
+        Err(code) => code,
+    }
+}
+
+async fn serve() -> i32 {
+    let config = match load() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    crate::telemetry::init(config.log_json);
+    let app = match App::build(&config).await {
+        Ok(app) => app,
+        Err(error @ StartError::MissingSlackCredentials) => {
+            eprintln!("firebreak: {error}");
+            return 2;
+        }
+        Err(StartError::Other(error)) => {
+            tracing::error!(error = format!("{error:#}"), "firebreak could not start");
+            eprintln!("firebreak: could not start: {error:#}");
+            return 1;
+        }
+    };
+    match app.run_until_stopped().await {
+        Ok(()) => 0,
+        Err(error) => {
+            tracing::error!(%error, "server stopped with an error");
+            1
+        }
+    }
+}

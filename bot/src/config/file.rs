@@ -1,0 +1,132 @@
+//! `firebreak.toml`: the shape of the configuration file and its validation into `Settings`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use firebreak_commands::channel_name::ChannelName;
+use firebreak_commands::ids::{ChannelId, SlackUserId};
+use firebreak_commands::settings::Settings;
+use firebreak_commands::severity::Severity;
+use serde::Deserialize;
+
+/// The configuration file as written. Unknown keys are errors, so typos do not pass silently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// IANA time zone for times shown to people (default `UTC`).
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub slack: SlackSection,
+    /// Per severity (`sev1`…`sev4`): who is invited to new incident channels.
+    #[serde(default)]
+    pub severities: BTreeMap<String, SeveritySection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackSection {
+    /// Prefix of incident channel names (default `inc`).
+    pub channel_prefix: Option<String>,
+    /// Channel id (`C…`) where SEV1/SEV2 incidents are announced.
+    pub broadcast_channel: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeveritySection {
+    /// Slack user ids invited to every incident of this severity.
+    #[serde(default)]
+    pub responders: Vec<String>,
+}
+
+/// A configuration problem, naming the file and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path}: {reason}")]
+    Syntax { path: String, reason: String },
+    #[error("{path}: `{field}`: {reason}")]
+    Invalid { path: String, field: String, reason: String },
+    #[error("environment variable {name}: {reason}")]
+    Environment { name: &'static str, reason: String },
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing file is the default configuration (Firebreak starts on defaults).
+    pub fn load(path: &Path) -> Result<(Self, bool), ConfigError> {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok((Self::default(), false)),
+            Err(error) => return Err(ConfigError::Read { path: shown, reason: error.to_string() }),
+        };
+        let parsed = toml::from_str(&text).map_err(|error| ConfigError::Syntax { path: shown, reason: error.to_string() })?;
+        Ok((parsed, true))
+    }
+
+    /// Validates every field into the settings commands use.
+    pub fn settings(&self, path: &Path) -> Result<Settings, ConfigError> {
+        let invalid = |field: String, reason: String| ConfigError::Invalid { path: path.display().to_string(), field, reason };
+        let mut settings = Settings::default();
+        if let Some(zone) = &self.time_zone {
+            settings.time_zone = jiff::tz::TimeZone::get(zone)
+                .map_err(|_| invalid("time_zone".into(), format!("unknown time zone `{zone}` (use an IANA name such as Europe/Berlin)")))?;
+        }
+        if let Some(prefix) = &self.slack.channel_prefix {
+            if prefix.len() > 20 || !ChannelName::is_valid(prefix) {
+                return Err(invalid("slack.channel_prefix".into(), "use at most 20 of a-z, 0-9, - and _".into()));
+            }
+            settings.channel_prefix = prefix.clone();
+        }
+        if let Some(channel) = &self.slack.broadcast_channel {
+            let valid = channel.len() >= 2 && channel.starts_with(['C', 'G']) && channel.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if !valid {
+                return Err(invalid("slack.broadcast_channel".into(), format!("`{channel}` is not a channel id (C…); copy it from the channel's details")));
+            }
+            settings.broadcast_channel = Some(ChannelId::new(channel.clone()));
+        }
+        for (key, section) in &self.severities {
+            let severity = Severity::parse(key)
+                .filter(|s| s.key() == key)
+                .ok_or_else(|| invalid(format!("severities.{key}"), "severities are sev1, sev2, sev3 and sev4".into()))?;
+            let mut responders = Vec::new();
+            for (i, user) in section.responders.iter().enumerate() {
+                let id = SlackUserId::parse(user)
+                    .ok_or_else(|| invalid(format!("severities.{key}.responders[{i}]"), format!("`{user}` is not a Slack user id (U…)")))?;
+                responders.push(id);
+            }
+            settings.responders.insert(severity, responders);
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str) -> Result<Settings, String> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        file.settings(Path::new("firebreak.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_full_file_validates() {
+        let parsed = settings(
+            "time_zone = \"Europe/Berlin\"\n[slack]\nbroadcast_channel = \"C0BROAD\"\n[severities.sev1]\nresponders = [\"U1\", \"<@U2>\"]\n",
+        );
+        let parsed = parsed.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.responders.get(&Severity::Sev1).map(Vec::len), Some(2));
+        assert_eq!(parsed.broadcast_channel.map(|c| c.as_str().to_owned()).as_deref(), Some("C0BROAD"));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert!(settings("[severities.sev1]\nresponders = [\"bob\"]").unwrap_err().contains("severities.sev1.responders[0]"));
+        assert!(settings("[severities.sev9]").unwrap_err().contains("severities.sev9"));
+        assert!(settings("time_zone = \"Mars/Olympus\"").unwrap_err().contains("time_zone"));
+        assert!(settings("[slack]\nbroadcast_channel = \"#general\"").unwrap_err().contains("slack.broadcast_channel"));
+        assert!(settings("[slack]\nbroadcst_channel = \"C1\"").unwrap_err().contains("unknown field"));
+    }
+}

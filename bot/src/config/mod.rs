@@ -1,0 +1,101 @@
+//! Typed configuration: `firebreak.toml` for behaviour, the environment for secrets and wiring.
+
+mod file;
+mod secret;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use firebreak_commands::settings::Settings;
+
+pub use file::{ConfigError, FileConfig};
+pub use secret::Secret;
+
+/// Slack credentials; both are needed to serve Slack.
+#[derive(Debug, Clone)]
+pub struct SlackCredentials {
+    pub bot_token: Secret,
+    pub signing_secret: Secret,
+}
+
+/// Everything Firebreak needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: Secret,
+    /// `None` when `SLACK_BOT_TOKEN` / `SLACK_SIGNING_SECRET` are not set.
+    pub slack: Option<SlackCredentials>,
+    pub slack_api_url: String,
+    pub config_path: PathBuf,
+    /// Whether `config_path` existed (otherwise defaults are in use).
+    pub config_file_found: bool,
+    pub settings: Settings,
+    pub log_json: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://firebreak.db";
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:3000";
+
+impl Config {
+    /// Reads the process environment and the configuration file it names.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Like [`Config::from_env`] with an injectable environment (tests).
+    pub fn from_lookup(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let config_path = PathBuf::from(env("FIREBREAK_CONFIG").unwrap_or_else(|| "firebreak.toml".to_owned()));
+        let (file, found) = FileConfig::load(&config_path)?;
+        let settings = file.settings(&config_path)?;
+        let listen_text = env("FIREBREAK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen = listen_text.parse().map_err(|_| ConfigError::Environment {
+            name: "FIREBREAK_LISTEN",
+            reason: format!("`{listen_text}` is not an address like 0.0.0.0:3000"),
+        })?;
+        let slack = match (env("SLACK_BOT_TOKEN"), env("SLACK_SIGNING_SECRET")) {
+            (Some(token), Some(secret)) => Some(SlackCredentials { bot_token: Secret::new(token), signing_secret: Secret::new(secret) }),
+            _ => None,
+        };
+        let slack_api_url = env("SLACK_API_URL").unwrap_or_else(|| DEFAULT_SLACK_API_URL.to_owned());
+        if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
+            return Err(ConfigError::Environment { name: "SLACK_API_URL", reason: "must start with https:// or http://".into() });
+        }
+        let log_json = env("FIREBREAK_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+        Ok(Self {
+            listen,
+            database_url: Secret::new(env("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())),
+            slack,
+            slack_api_url: slack_api_url.trim_end_matches('/').to_owned(),
+            config_path,
+            config_file_found: found,
+            settings,
+            log_json,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_on_defaults_without_a_file() {
+        let config = Config::from_lookup(|name| (name == "FIREBREAK_CONFIG").then(|| "/nonexistent/firebreak.toml".to_owned()));
+        let config = config.unwrap_or_else(|e| panic!("{e}"));
+        assert!(!config.config_file_found);
+        assert!(config.slack.is_none());
+        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(config.slack_api_url, DEFAULT_SLACK_API_URL);
+    }
+
+    #[test]
+    fn bad_environment_is_named() {
+        let error = Config::from_lookup(|name| match name {
+            "FIREBREAK_CONFIG" => Some("/nonexistent.toml".into()),
+            "FIREBREAK_LISTEN" => Some("port 3000".into()),
+            _ => None,
+        });
+        assert!(error.err().map(|e| e.to_string()).unwrap_or_default().contains("FIREBREAK_LISTEN"));
+    }
+}

@@ -1,0 +1,75 @@
+//! `SlackChat`: the `Chat` port over Slack's Web API.
+
+use async_trait::async_trait;
+use firebreak_commands::ids::{ChannelId, MessageTs, SlackUserId};
+use firebreak_commands::ports::{Chat, ChatError, CreatedChannel};
+use firebreak_commands::reply::Reply;
+use serde_json::{json, Value};
+
+use super::render;
+use super::web_api::SlackWebApi;
+
+/// Firebreak's hands in Slack.
+#[derive(Debug, Clone)]
+pub struct SlackChat {
+    api: SlackWebApi,
+}
+
+impl SlackChat {
+    pub fn new(api: SlackWebApi) -> Self {
+        Self { api }
+    }
+}
+
+fn field<'a>(value: &'a Value, pointer: &str, method: &str) -> Result<&'a str, ChatError> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .ok_or_else(|| ChatError::Refused(format!("{method} answered without {pointer}")))
+}
+
+#[async_trait]
+impl Chat for SlackChat {
+    async fn create_channel(&self, name: &str) -> Result<CreatedChannel, ChatError> {
+        let answer = self.api.call("conversations.create", &json!({ "name": name, "is_private": false })).await?;
+        let id = field(&answer, "/channel/id", "conversations.create")?;
+        let name = answer.pointer("/channel/name").and_then(Value::as_str).unwrap_or(name);
+        Ok(CreatedChannel { id: ChannelId::new(id), name: name.to_owned() })
+    }
+
+    async fn invite(&self, channel: &ChannelId, users: &[SlackUserId]) -> Result<(), ChatError> {
+        let users: Vec<&str> = users.iter().map(SlackUserId::as_str).collect();
+        let args = json!({ "channel": channel.as_str(), "users": users.join(",") });
+        match self.api.call("conversations.invite", &args).await {
+            // Everyone asked for is there already: the goal is met.
+            Err(ChatError::Refused(code)) if code == "already_in_channel" => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    async fn set_topic(&self, channel: &ChannelId, topic: &str) -> Result<(), ChatError> {
+        self.api.call("conversations.setTopic", &json!({ "channel": channel.as_str(), "topic": topic })).await.map(drop)
+    }
+
+    async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError> {
+        let args = json!({ "channel": channel.as_str(), "text": render::text(reply), "blocks": render::blocks(reply) });
+        let answer = self.api.call("chat.postMessage", &args).await?;
+        Ok(MessageTs::new(field(&answer, "/ts", "chat.postMessage")?))
+    }
+
+    async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError> {
+        let args = json!({ "channel": channel.as_str(), "ts": ts.as_str(), "text": render::text(reply), "blocks": render::blocks(reply) });
+        self.api.call("chat.update", &args).await.map(drop)
+    }
+
+    async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError> {
+        match self.api.call("pins.add", &json!({ "channel": channel.as_str(), "timestamp": ts.as_str() })).await {
+            Err(ChatError::Refused(code)) if code == "already_pinned" => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError> {
+        self.api.respond(response_url, &render::response_body(reply)).await
+    }
+}

@@ -1,0 +1,76 @@
+//! `POST /slack/commands`: the `/incident` slash command.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use firebreak_commands::ids::{ChannelId, SlackUserId, TeamId};
+use firebreak_commands::reply::Reply;
+use firebreak_commands::timeline::Source;
+use firebreak_commands::{Command, Invocation};
+use serde::Deserialize;
+
+use super::dispatch::{self, Ack};
+use super::render;
+use crate::state::AppState;
+
+/// The fields of Slack's slash-command form that Firebreak uses.
+#[derive(Debug, Deserialize)]
+struct SlashForm {
+    team_id: String,
+    channel_id: String,
+    user_id: String,
+    #[serde(default)]
+    text: String,
+    response_url: Option<String>,
+    trigger_id: Option<String>,
+}
+
+fn bad_request(reason: &str) -> Response {
+    (StatusCode::BAD_REQUEST, format!("malformed slash command: {reason}")).into_response()
+}
+
+fn ack(reply: Option<Reply>) -> Response {
+    match reply {
+        Some(reply) => Json(render::response_body(&reply)).into_response(),
+        None => StatusCode::OK.into_response(),
+    }
+}
+
+/// Acknowledges at once with a parse error or a quick answer; slow work answers later.
+pub async fn slash_command(State(state): State<AppState>, body: Bytes) -> Response {
+    let form: SlashForm = match serde_urlencoded::from_bytes(&body) {
+        Ok(form) => form,
+        Err(error) => return bad_request(&error.to_string()),
+    };
+    let Some(user) = SlackUserId::parse(&form.user_id) else {
+        return bad_request("user_id is not a Slack user id");
+    };
+    let command = match Command::parse(&form.text) {
+        Ok(command) => command,
+        Err(usage) => {
+            metrics::counter!("firebreak_commands_total", "command" => "invalid", "outcome" => "usage").increment(1);
+            return ack(Some(Reply::ephemeral(format!(":warning: {usage}"))));
+        }
+    };
+    let inv = Invocation {
+        team: TeamId::new(form.team_id),
+        user,
+        channel: ChannelId::new(form.channel_id),
+        source: Source::SlashCommand,
+        cause: form.trigger_id,
+        incident: None,
+    };
+    let name = command.name();
+    let ctx = state.ctx.clone();
+    if command.is_slow() {
+        let started = Reply::ephemeral(format!(":hourglass_flowing_sand: Working on `/incident {name}`…"));
+        dispatch::after_ack(&state.ctx, name, form.response_url, async move { command.execute(&ctx, &inv).await });
+        return ack(Some(started));
+    }
+    match dispatch::within_ack(&state.ctx, name, form.response_url, async move { command.execute(&ctx, &inv).await }).await {
+        Ack::Now(reply) => ack(reply),
+        Ack::Later => ack(Some(Reply::ephemeral(":hourglass_flowing_sand: Working on it…"))),
+    }
+}

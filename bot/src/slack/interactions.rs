@@ -1,0 +1,99 @@
+//! `POST /slack/interactions`: clicks on Firebreak's buttons (`block_actions`).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use firebreak_commands::button::ButtonAction;
+use firebreak_commands::ids::{ChannelId, SlackUserId, TeamId};
+use firebreak_commands::reply::Reply;
+use firebreak_commands::timeline::Source;
+use firebreak_commands::Invocation;
+use serde::Deserialize;
+
+use super::dispatch;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+struct Form {
+    payload: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Payload {
+    #[serde(rename = "type")]
+    kind: String,
+    user: User,
+    team: Option<Id>,
+    channel: Option<Id>,
+    #[serde(default)]
+    actions: Vec<Action>,
+    response_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct User {
+    id: String,
+    team_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Id {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Action {
+    action_id: String,
+    #[serde(default)]
+    value: String,
+    action_ts: Option<String>,
+}
+
+fn bad_request(reason: &str) -> Response {
+    (StatusCode::BAD_REQUEST, format!("malformed interaction payload: {reason}")).into_response()
+}
+
+/// Acks at once; the click runs as the user who clicked and answers through `response_url`.
+pub async fn interaction(State(state): State<AppState>, body: Bytes) -> Response {
+    let payload: Payload = match serde_urlencoded::from_bytes::<Form>(&body).map(|f| serde_json::from_str(&f.payload)) {
+        Ok(Ok(payload)) => payload,
+        Ok(Err(error)) => return bad_request(&error.to_string()),
+        Err(error) => return bad_request(&error.to_string()),
+    };
+    if payload.kind != "block_actions" {
+        // Shortcuts and modals are not Firebreak's yet: acknowledge so Slack shows no error.
+        return StatusCode::OK.into_response();
+    }
+    let Some(user) = SlackUserId::parse(&payload.user.id) else {
+        return bad_request("user.id is not a Slack user id");
+    };
+    let Some(team) = payload.team.map(|t| t.id).or(payload.user.team_id) else {
+        return bad_request("no team id");
+    };
+    let Some(channel) = payload.channel.map(|c| c.id) else {
+        return bad_request("no channel id");
+    };
+    for action in payload.actions {
+        let button = match ButtonAction::parse(&action.action_id, &action.value) {
+            Ok(button) => button,
+            Err(unknown) => {
+                let reply = Reply::ephemeral(format!(":warning: Firebreak does not know the button `{}`.", unknown.action));
+                dispatch::after_ack(&state.ctx, "button", payload.response_url.clone(), async move { Ok(Some(reply)) });
+                continue;
+            }
+        };
+        let inv = Invocation {
+            team: TeamId::new(team.clone()),
+            user: user.clone(),
+            channel: ChannelId::new(channel.clone()),
+            source: Source::Button,
+            cause: action.action_ts,
+            incident: Some(button.incident()),
+        };
+        let ctx = state.ctx.clone();
+        let name = button.name();
+        dispatch::after_ack(&state.ctx, name, payload.response_url.clone(), async move { button.execute(&ctx, &inv).await });
+    }
+    StatusCode::OK.into_response()
+}

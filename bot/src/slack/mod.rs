@@ -1,0 +1,10 @@
+//! The Slack edge: signature check, slash commands, interactions, events, rendering, Web API.
+
+pub mod chat;
+pub mod commands;
+pub mod dispatch;
+pub mod events;
+pub mod interactions;
+pub mod render;
+pub mod verify;
+pub mod web_api;

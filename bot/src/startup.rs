@@ -1,0 +1,99 @@
+//! Building the application from configuration and running it until a shutdown signal.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use firebreak_commands::ports::{Chat, Clock, IncidentStore, SystemClock};
+use firebreak_commands::Context;
+use slack_morphism::prelude::SlackSigningSecret;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, SlackCredentials};
+use crate::http;
+use crate::slack::chat::SlackChat;
+use crate::slack::web_api::SlackWebApi;
+use crate::state::AppState;
+use crate::store::SqlStore;
+
+/// Why the bot cannot start; `main` prints it and exits non-zero.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "Slack credentials are missing: set SLACK_BOT_TOKEN (xoxb-…) and SLACK_SIGNING_SECRET \
+         (from your Slack app's Basic Information page). See README.md, \"Configuration\"."
+    )]
+    MissingSlackCredentials,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// A built application, bound to its port but not yet serving.
+#[derive(Debug)]
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Connects the store (running migrations), builds the Slack client and binds the port.
+    pub async fn build(config: &Config) -> Result<Self, StartError> {
+        let credentials = config.slack.as_ref().ok_or(StartError::MissingSlackCredentials)?;
+        let store = SqlStore::connect(config.database_url.expose()).await.context("opening the database")?;
+        let api = SlackWebApi::new(&config.slack_api_url, &credentials.bot_token)?;
+        Self::build_with(config, credentials, Arc::new(store), Arc::new(SlackChat::new(api)), Arc::new(SystemClock)).await
+    }
+
+    /// Like [`App::build`] with the ports supplied (tests swap the clock or the store).
+    pub async fn build_with(
+        config: &Config,
+        credentials: &SlackCredentials,
+        store: Arc<dyn IncidentStore>,
+        chat: Arc<dyn Chat>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let ctx = Context { store, chat, clock, settings: Arc::new(config.settings.clone()) };
+        let secret = SlackSigningSecret::new(credentials.signing_secret.expose().to_owned());
+        let state = AppState {
+            ctx,
+            verifier: Arc::new(SlackEventSignatureVerifier::new(&secret)),
+            metrics: http::metrics::handle(),
+        };
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(port = self.port(), "firebreak listening");
+        axum::serve(self.listener, http::router(self.state)).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

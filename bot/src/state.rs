@@ -1,0 +1,21 @@
+//! What every HTTP handler shares.
+
+use std::sync::Arc;
+
+use firebreak_commands::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Context,
+    pub verifier: Arc<SlackEventSignatureVerifier>,
+    pub metrics: PrometheusHandle,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("ctx", &self.ctx).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,125 @@
+//! `SqlStore`: the [`IncidentStore`] port over SQLite or Postgres, through sqlx's `Any` driver.
+//!
+//! One code path serves both back ends: runtime queries with `$1` placeholders, epoch
+//! milliseconds for time, TEXT for ids and JSON. Only connecting and the migrations differ.
+//!
+//! # Layout
+//! - `connect`: URL handling, the pool, SQLite pragmas, migrations at start-up.
+//! - `migrations`: each back end's migrations, embedded in the binary.
+//! - `incidents`: creating (numbering), reading and compare-and-set saving of incidents.
+//! - `events`: appending to and reading the timeline, once per cause and kind.
+//! - `rows`: turning rows back into domain values, refusing what does not parse.
+
+mod connect;
+mod events;
+mod incidents;
+mod migrations;
+mod rows;
+
+use async_trait::async_trait;
+use firebreak_commands::ids::{ChannelId, IncidentId, TeamId};
+use firebreak_commands::incident::{Incident, NewIncident};
+use firebreak_commands::ports::{IncidentStore, StoreError};
+use firebreak_commands::timeline::{EventDraft, NewEvent, TimelineEvent};
+use sqlx::{Any, AnyPool, Transaction};
+
+/// The incident store over a SQL database; cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Which database a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl SqlStore {
+    /// Connects to `sqlite://path` (file and parent directory created if missing; WAL; writers
+    /// wait for each other up to 10 s) or `postgres://…`, and runs the pending migrations.
+    pub async fn connect(database_url: &str) -> anyhow::Result<SqlStore> {
+        connect::connect(database_url).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection (graceful shutdown); later calls answer `Unavailable`.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Begins a transaction that will write.
+    ///
+    /// On SQLite `BEGIN IMMEDIATE` takes the write lock up front, so a concurrent writer waits
+    /// through the busy timeout instead of failing with `SQLITE_BUSY` when a read lock would
+    /// have to be upgraded. Postgres locks the rows each statement writes.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let begun = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        };
+        begun.map_err(unavailable("beginning a transaction"))
+    }
+}
+
+/// Turns a sqlx error into `Unavailable`, saying what was being done. sqlx errors carry no
+/// connection URL, so no password can leak through the message.
+fn unavailable(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| StoreError::Unavailable(format!("{context}: {error}"))
+}
+
+#[async_trait]
+impl IncidentStore for SqlStore {
+    async fn create_incident(
+        &self,
+        new: NewIncident,
+        first_event: EventDraft,
+    ) -> Result<Incident, StoreError> {
+        incidents::create(self, new, first_event).await
+    }
+
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
+        incidents::by_id(&self.pool, id).await
+    }
+
+    async fn incident_by_channel(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<Option<Incident>, StoreError> {
+        incidents::by_channel(&self.pool, team, channel).await
+    }
+
+    async fn open_incidents(&self, team: &TeamId) -> Result<Vec<Incident>, StoreError> {
+        incidents::open(&self.pool, team).await
+    }
+
+    async fn save(
+        &self,
+        incident: &Incident,
+        events: Vec<NewEvent>,
+    ) -> Result<Incident, StoreError> {
+        incidents::save(self, incident, &events).await
+    }
+
+    async fn append(&self, event: NewEvent) -> Result<bool, StoreError> {
+        events::insert(&self.pool, &event).await
+    }
+
+    async fn timeline(&self, id: IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
+        events::timeline(&self.pool, id).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable("pinging the database"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,51 @@
+//! Who the bot is (`auth.test`) and who the workspace's users are (`users.info`).
+
+use serde_json::{Value, json};
+
+use super::methods::{Outcome, Rejection};
+use super::request::Args;
+use super::state::{BOT_ID, BOT_USER, State, TEAM_ID};
+
+pub(super) fn auth_test() -> Value {
+    json!({
+        "url": "https://fake.slack.com/",
+        "team": "Fake Workspace",
+        "user": "firebreak",
+        "team_id": TEAM_ID,
+        "user_id": BOT_USER,
+        "bot_id": BOT_ID,
+        "is_enterprise_install": false,
+    })
+}
+
+pub(super) fn users_info(state: &State, args: &Args) -> Outcome {
+    let user = args
+        .non_empty("user")
+        .filter(|user| state.user_known(user))
+        .ok_or(Rejection::slack("user_not_found"))?;
+    let is_bot = user == BOT_USER;
+    let name = if is_bot {
+        "firebreak".to_owned()
+    } else {
+        user.to_lowercase()
+    };
+    Ok(json!({
+        "user": {
+            "id": user,
+            "team_id": TEAM_ID,
+            "name": name,
+            "real_name": name,
+            "deleted": false,
+            "is_bot": is_bot,
+            "is_admin": false,
+            "tz": "Etc/UTC",
+            "tz_label": "Coordinated Universal Time",
+            "tz_offset": 0,
+            "profile": {
+                "real_name": name,
+                "display_name": name,
+                "team": TEAM_ID,
+            },
+        }
+    }))
+}

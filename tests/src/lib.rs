@@ -1,0 +1,7 @@
+//! Test support for Firebreak's end-to-end tests: a faithful fake Slack, per-test databases on
+//! SQLite and Postgres, and `spawn_app` with `slash`/`click` helpers that sign like Slack.
+
+pub mod backend;
+pub mod fake_slack;
+pub mod signing;
+pub mod spawn;

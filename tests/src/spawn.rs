@@ -1,0 +1,185 @@
+//! `spawn_app`: the real Firebreak on its own port and database, wired to its own fake Slack.
+
+use std::sync::Arc;
+
+use firebreak::config::{Config, Secret, SlackCredentials};
+use firebreak::startup::App;
+use firebreak::store::SqlStore;
+use firebreak_commands::ports::IncidentStore;
+use firebreak_commands::settings::Settings;
+use serde_json::{json, Value};
+
+use crate::backend::Backend;
+use crate::fake_slack::FakeSlack;
+use crate::signing;
+
+pub const BOT_TOKEN: &str = "xoxb-test-token-0000";
+pub const SIGNING_SECRET: &str = "test-signing-secret-8f742231b10e";
+pub const TEAM: &str = "T0001";
+
+/// A running app plus everything a test needs to drive and inspect it.
+#[derive(Debug)]
+pub struct TestApp {
+    pub base_url: String,
+    pub slack: FakeSlack,
+    /// A second handle on the app's database, for assertions.
+    pub store: Arc<SqlStore>,
+    pub http: reqwest::Client,
+}
+
+/// What a signed request got back.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The text a person sees in the ack (empty for an empty ack).
+    pub fn text(&self) -> String {
+        self.json()["text"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Starts the app on `backend` with `settings`; `None` when the back end is unavailable outside CI.
+pub async fn spawn_app(backend: Backend, settings: Settings) -> Option<TestApp> {
+    spawn_app_with(backend, move |_| settings).await
+}
+
+/// Like [`spawn_app`], with settings made from the fake Slack (to name channels it holds).
+pub async fn spawn_app_with(backend: Backend, settings: impl FnOnce(&FakeSlack) -> Settings) -> Option<TestApp> {
+    if std::env::var_os("RUST_LOG").is_some() {
+        firebreak::telemetry::init(false);
+    }
+    let database_url = backend.fresh_database_url().await?;
+    let slack = FakeSlack::start(BOT_TOKEN).await;
+    let settings = settings(&slack);
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+        database_url: Secret::new(database_url.clone()),
+        slack: Some(SlackCredentials { bot_token: Secret::new(BOT_TOKEN), signing_secret: Secret::new(SIGNING_SECRET) }),
+        slack_api_url: slack.api_url(),
+        config_path: "firebreak.toml".into(),
+        config_file_found: false,
+        settings,
+        log_json: false,
+    };
+    let app = App::build(&config).await.unwrap_or_else(|e| panic!("app failed to build: {e}"));
+    let base_url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let store = SqlStore::connect(&database_url).await.unwrap_or_else(|e| panic!("second store handle: {e}"));
+    Some(TestApp { base_url, slack, store: Arc::new(store), http: reqwest::Client::new() })
+}
+
+impl TestApp {
+    /// POSTs `body` to `path` signed with `secret` at `timestamp`.
+    pub async fn post_signed_with(&self, path: &str, content_type: &str, body: &str, secret: &str, timestamp: &str) -> Answer {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .header("content-type", content_type)
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signing::signature(secret, timestamp, body))
+            .body(body.to_owned());
+        self.send(request).await
+    }
+
+    pub async fn post_signed(&self, path: &str, content_type: &str, body: &str) -> Answer {
+        self.post_signed_with(path, content_type, body, SIGNING_SECRET, &signing::now()).await
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.unwrap_or_else(|e| panic!("request failed: {e}"));
+        let status = response.status().as_u16();
+        Answer { status, body: response.text().await.unwrap_or_default() }
+    }
+
+    /// The slash-command form Slack sends for `/incident {text}` by `user` in `channel`.
+    pub fn slash_form(&self, user: &str, channel: &str, text: &str, response_url: &str) -> String {
+        serde_urlencoded::to_string([
+            ("token", "verification-token-unused"),
+            ("team_id", TEAM),
+            ("team_domain", "firebreak-test"),
+            ("channel_id", channel),
+            ("channel_name", "general"),
+            ("user_id", user),
+            ("user_name", "responder"),
+            ("command", "/incident"),
+            ("text", text),
+            ("api_app_id", "A0001"),
+            ("response_url", response_url),
+            ("trigger_id", &format!("{}.{}", uuid::Uuid::new_v4().as_u128() % 1_000_000, user)),
+        ])
+        .unwrap_or_default()
+    }
+
+    /// Types `/incident {text}` as `user` in `channel`; returns the ack and the response_url.
+    pub async fn slash(&self, user: &str, channel: &str, text: &str) -> (Answer, String) {
+        let response_url = self.slack.new_response_url();
+        let body = self.slash_form(user, channel, text, &response_url);
+        let answer = self.post_signed("/slack/commands", "application/x-www-form-urlencoded", &body).await;
+        (answer, response_url)
+    }
+
+    /// Clicks button `action_id` with `value` as `user` in `channel`; returns the ack and response_url.
+    pub async fn click(&self, user: &str, channel: &str, action_id: &str, value: &str) -> (Answer, String) {
+        let response_url = self.slack.new_response_url();
+        let payload = json!({
+            "type": "block_actions",
+            "user": { "id": user, "username": "responder", "team_id": TEAM },
+            "api_app_id": "A0001",
+            "token": "verification-token-unused",
+            "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": channel, "is_ephemeral": false },
+            "trigger_id": "123.456.abc",
+            "team": { "id": TEAM, "domain": "firebreak-test" },
+            "channel": { "id": channel, "name": "inc" },
+            "response_url": response_url,
+            "actions": [{
+                "action_id": action_id,
+                "block_id": "b1",
+                "text": { "type": "plain_text", "text": "x", "emoji": true },
+                "value": value,
+                "type": "button",
+                "action_ts": format!("{}.{:06}", jiff::Timestamp::now().as_second(), uuid::Uuid::new_v4().as_u128() % 1_000_000),
+            }],
+        });
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap_or_default();
+        let answer = self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", &body).await;
+        (answer, response_url)
+    }
+
+    /// Declares an incident as `user` and waits until its card is pinned; returns its channel id.
+    pub async fn declare(&self, user: &str, text: &str) -> String {
+        let (answer, response_url) = self.slash(user, "CGENERAL", text).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        self.slack
+            .wait_for("the requester's confirmation", |s| !s.responses(&response_url).is_empty())
+            .await;
+        let confirmation = self.slack.responses(&response_url).remove(0);
+        let text = confirmation["text"].as_str().unwrap_or_default().to_owned();
+        let channel = text
+            .split("<#")
+            .nth(1)
+            .and_then(|rest| rest.split('>').next())
+            .unwrap_or_else(|| panic!("no channel link in confirmation: {text}"));
+        channel.to_owned()
+    }
+
+    /// Open incidents of the test workspace, from the database.
+    pub async fn open_incidents(&self) -> Vec<firebreak_commands::incident::Incident> {
+        let team = firebreak_commands::ids::TeamId::new(TEAM);
+        self.store.open_incidents(&team).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl TestApp {
+    /// The kinds of an incident's timeline events, in order.
+    pub async fn store_timeline(&self, id: firebreak_commands::ids::IncidentId) -> Vec<String> {
+        let events = self.store.timeline(id).await.unwrap_or_else(|e| panic!("{e}"));
+        events.iter().map(|e| e.kind.key().to_owned()).collect()
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real Firebreak app over HTTP, a real database (SQLite and Postgres)
+//! and the faithful fake Slack. Every scenario runs on both back ends.
+
+mod edge;
+mod lifecycle;
+mod operations;
+mod start;

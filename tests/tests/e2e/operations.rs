@@ -1,0 +1,28 @@
+//! Health, readiness and metrics.
+
+use firebreak_commands::settings::Settings;
+use firebreak_tests::backend::Backend;
+use firebreak_tests::on_both_backends;
+use firebreak_tests::spawn::spawn_app;
+
+async fn health_and_metrics_report_what_happened(backend: Backend) {
+    let Some(app) = spawn_app(backend, Settings::default()).await else { return };
+    let live = app.send(app.http.get(format!("{}/health/live", app.base_url))).await;
+    assert_eq!(live.status, 200);
+    let ready = app.send(app.http.get(format!("{}/health/ready", app.base_url))).await;
+    assert_eq!((ready.status, ready.json()["store"].as_str()), (200, Some("ok")));
+
+    app.declare("U0ALICE", "start sev3 metrics check").await;
+    app.slash("U0ALICE", "CGENERAL", "bogus").await;
+    let metrics = app.send(app.http.get(format!("{}/metrics", app.base_url))).await.body;
+    for expected in [
+        "firebreak_http_requests_total{route=\"/slack/commands\",outcome=\"ok\"}",
+        "firebreak_commands_total{command=\"start\",outcome=\"ok\"}",
+        "firebreak_commands_total{command=\"invalid\",outcome=\"usage\"}",
+        "firebreak_slack_api_calls_total{method=\"conversations.create\",result=\"ok\"}",
+    ] {
+        assert!(metrics.contains(expected), "metrics lack {expected}:\n{metrics}");
+    }
+}
+
+on_both_backends!(health_and_metrics_report_what_happened);
