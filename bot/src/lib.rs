@@ -1,14 +1,15 @@
 //! Firebreak, the bot: how it talks to the world. What it can do lives in `firebreak-commands`.
 //!
 //! # Layout
-//! - [`config`]: `firebreak.toml` + environment → typed [`config::Config`]; secrets never print.
-//! - [`startup`]: [`startup::App`] — build from config (store, Slack client, port), run until stopped.
-//! - [`http`]: the router, health and metrics.
-//! - [`slack`]: the Slack edge — signature check, slash commands, interactions, events,
+//! - [`config`] — `firebreak.toml` + environment → typed [`config::Config`]; secrets never print.
+//! - [`startup`] — [`startup::App`] — build from config (store, Slack client, port), run until stopped.
+//! - [`http`] — the router, health and metrics.
+//! - [`slack`] — the Slack edge — signature check, slash commands, interactions, events,
 //!   Block Kit rendering, the Web API client and the `Chat` port over it.
-//! - [`store`]: `SqlStore`, the `IncidentStore` port over SQLite or Postgres (sqlx).
-//! - [`cli`]: the command line (`serve`, `check-config`, `postmortem`).
-//! - [`telemetry`]: logging.
+//! - [`store`] — `SqlStore`, the `IncidentStore` port over SQLite or Postgres (sqlx).
+//! - [`cli`] — the command line (`serve`, `check-config`, `postmortem`).
+//! - [`telemetry`] — logging.
+//!
 
 pub mod cli;
 pub mod config;

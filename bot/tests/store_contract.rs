@@ -3,7 +3,8 @@
 //! Each test gets a fresh SQLite file and, when `FIREBREAK_TEST_POSTGRES_URL` names a server
 //! (e.g. `postgres://postgres:postgres@127.0.0.1:5432/postgres`), a fresh database created on
 //! it. Without that variable the Postgres half is skipped, except under `CI=true`, where it
-//! fails. Databases of a failed test are left behind for inspection.
+//! fails. Databases of a failed test are left behind for inspection (`firebreak-store-test-*.db`
+//! in the temp directory, `firebreak_store_test_*` on the server).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -253,13 +254,22 @@ async fn an_incident_reads_back_with_every_field() {
             stored_first,
             [(created.id, first.at, first.actor, first.source, first.kind, first.cause)]
         );
+        assert_eq!(store.incident(IncidentId(created.id.0 + 1000)).await?, None);
+        Ok(())
+    })
+    .await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_writes_every_field() {
+    on_both(|store| async move {
+        let created = start(&store, "T1", "API down").await?;
         let changed = Incident {
             title: "Edge 502s".to_owned(),
             severity: Severity::Sev3,
             status: Status::Resolved,
             lead: Some(user("U7")),
-            resolved_at: Some(declared_at.checked_add(SignedDuration::from_hours(2))?),
+            resolved_at: Some(test_time().checked_add(SignedDuration::from_millis(7_200_456))?),
             setup: Setup::Open,
             channel: Some(ChannelId::new("C0EDGE")),
             channel_name: Some("inc-20261123-1-edge-502s".to_owned()),
@@ -269,7 +279,6 @@ async fn an_incident_reads_back_with_every_field() {
         let saved = store.save(&changed, vec![]).await?;
         assert_eq!(saved, Incident { version: 2, ..changed });
         assert_eq!(store.incident(created.id).await?, Some(saved));
-        assert_eq!(store.incident(IncidentId(created.id.0 + 1000)).await?, None);
         Ok(())
     })
     .await;
@@ -583,4 +592,3 @@ async fn in_memory_sqlite_keeps_its_data_across_calls() -> anyhow::Result<()> {
     assert_eq!(store.open_incidents(&TeamId::new("T1")).await?.len(), 6);
     Ok(())
 }
-

@@ -1,14 +1,14 @@
 //! Firebreak's commands: what the bot can do, with no I/O of its own.
 //!
 //! # Layout
-//! - [`severity`], [`status`], [`ids`], [`incident`], [`timeline`]: the incident domain.
+//! - [`severity`], [`status`], [`ids`], [`incident`], [`timeline`] — the incident domain.
 //! - [`channel_name`]: Slack-valid incident channel names.
-//! - [`command`]: the `/incident` grammar (one file per sub-command) and its execution.
-//! - [`button`]: the incident card's buttons, dispatched like commands.
-//! - [`lifecycle`]: compare-and-set changes to an open incident, then card, topic and a line.
-//! - [`card`]: the incident card, topic and status menu as platform-neutral [`reply::Reply`]s.
-//! - [`ports`]: the capability traits (`IncidentStore`, `Chat`, `Clock`) adapters implement.
-//! - [`engine`]: the context and invocation every command runs with.
+//! - [`command`] — the `/incident` grammar (one file per sub-command) and its execution.
+//! - [`button`] — the incident card's buttons, dispatched like commands.
+//! - [`lifecycle`] — compare-and-set changes to an open incident, then card, topic and a line.
+//! - [`card`] — the incident card, topic and status menu as platform-neutral [`reply::Reply`]s.
+//! - [`ports`] — the capability traits (`IncidentStore`, `Chat`, `Clock`) adapters implement.
+//! - [`engine`] — the context and invocation every command runs with.
 //! - `testing` (feature): in-memory fakes of the ports.
 
 pub mod button;

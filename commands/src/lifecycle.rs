@@ -54,23 +54,21 @@ fn ensure_changeable(incident: &Incident) -> Result<(), CommandError> {
 /// Refreshes the card and topic and posts one line; returns a warning for the requester when
 /// Slack refused part of it (the change itself is saved either way).
 async fn tell_channel(ctx: &Context, inv: &Invocation, incident: &Incident, kind: &EventKind) -> Option<Reply> {
-    let Some(channel) = incident.channel.as_ref() else {
-        return None;
-    };
+    let channel = incident.channel.as_ref()?;
     let mut problems = Vec::new();
-    if let Some(ts) = incident.card_ts.as_ref() {
-        if let Err(error) = ctx.chat.update(channel, ts, &card::card(incident)).await {
-            problems.push(format!("update the incident card ({error})"));
-        }
+    if let Some(ts) = incident.card_ts.as_ref()
+        && let Err(error) = ctx.chat.update(channel, ts, &card::card(incident)).await
+    {
+        problems.push(format!("update the incident card ({error})"));
     }
     let changes_topic = matches!(
         kind,
         EventKind::StatusChanged { .. } | EventKind::SeverityChanged { .. } | EventKind::LeadChanged { .. } | EventKind::Resolved { .. }
     );
-    if changes_topic {
-        if let Err(error) = ctx.chat.set_topic(channel, &card::topic(incident)).await {
-            problems.push(format!("set the channel topic ({error})"));
-        }
+    if changes_topic
+        && let Err(error) = ctx.chat.set_topic(channel, &card::topic(incident)).await
+    {
+        problems.push(format!("set the channel topic ({error})"));
     }
     let line = Reply::in_channel(format!("{} {}", inv.user.mention(), kind.describe()));
     if let Err(error) = ctx.chat.post(channel, &line).await {

@@ -83,7 +83,7 @@ impl Severity {
     /// Human text for a response time: `15 min`, `4 h`.
     pub fn response_time_text(self) -> String {
         let minutes = self.response_time().as_secs() / 60;
-        if minutes % 60 == 0 {
+        if minutes.is_multiple_of(60) {
             format!("{} h", minutes / 60)
         } else {
             format!("{minutes} min")
