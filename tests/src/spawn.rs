@@ -25,6 +25,7 @@ pub struct TestApp {
     /// A second handle on the app's database, for assertions.
     pub store: Arc<SqlStore>,
     pub http: reqwest::Client,
+    pub database_url: String,
 }
 
 /// What a signed request got back.
@@ -72,7 +73,7 @@ pub async fn spawn_app_with(backend: Backend, settings: impl FnOnce(&FakeSlack) 
     let base_url = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let store = SqlStore::connect(&database_url).await.unwrap_or_else(|e| panic!("second store handle: {e}"));
-    Some(TestApp { base_url, slack, store: Arc::new(store), http: reqwest::Client::new() })
+    Some(TestApp { base_url, slack, store: Arc::new(store), http: reqwest::Client::new(), database_url })
 }
 
 impl TestApp {

@@ -4,4 +4,5 @@
 mod edge;
 mod lifecycle;
 mod operations;
+mod secrets;
 mod start;

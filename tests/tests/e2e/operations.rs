@@ -1,6 +1,7 @@
 //! Health, readiness and metrics.
 
 use firebreak_commands::settings::Settings;
+use sqlx::Connection;
 use firebreak_tests::backend::Backend;
 use firebreak_tests::on_both_backends;
 use firebreak_tests::spawn::spawn_app;
@@ -23,6 +24,26 @@ async fn health_and_metrics_report_what_happened(backend: Backend) {
     ] {
         assert!(metrics.contains(expected), "metrics lack {expected}:\n{metrics}");
     }
+}
+
+/// Postgres only: a server-side drop is the way to take a database away from a running pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_when_the_database_is_gone() {
+    let Some(app) = spawn_app(Backend::Postgres, Settings::default()).await else { return };
+    let ready = app.send(app.http.get(format!("{}/health/ready", app.base_url))).await;
+    assert_eq!(ready.status, 200);
+    let (admin_base, name) = app.database_url.rsplit_once('/').unwrap_or_else(|| panic!("url"));
+    let admin_url = format!("{admin_base}/postgres");
+    let mut admin = sqlx::postgres::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ready = app.send(app.http.get(format!("{}/health/ready", app.base_url))).await;
+    assert_eq!(ready.status, 503, "{}", ready.body);
+    assert_eq!(ready.json()["store"], "unreachable");
+    let live = app.send(app.http.get(format!("{}/health/live", app.base_url))).await;
+    assert_eq!(live.status, 200, "liveness does not depend on the database");
 }
 
 on_both_backends!(health_and_metrics_report_what_happened);
