@@ -103,7 +103,7 @@ async fn twenty_concurrent_starts_get_distinct_numbers_and_channels(backend: Bac
 
 async fn rate_limited_slack_is_retried_after_retry_after(backend: Backend) {
     let Some(app) = spawn_app(backend, Settings::default()).await else { return };
-    app.slack.rate_limit_next("conversations.create", 1, 1);
+    app.slack.rate_limit_next("conversations.create", 1, 2);
     let (ack, response_url) = app.slash("U0ALICE", "CGENERAL", "start sev2 cache down").await;
     // The ack does not wait for Slack: the channel is not there yet when it arrives.
     assert_eq!(ack.status, 200);
