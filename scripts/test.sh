@@ -44,7 +44,50 @@ start_postgres() {
   export FIREBREAK_TEST_POSTGRES_URL="postgres://postgres:postgres@127.0.0.1:5432/postgres"
 }
 
+start_redis() {
+  if [ -n "${FIREBREAK_TEST_REDIS_URL:-}" ]; then
+    echo "==> using Redis at FIREBREAK_TEST_REDIS_URL"
+    return
+  fi
+  command -v redis-server >/dev/null || apt_install redis-server
+  if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
+    echo "==> starting Redis"
+    redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save '' --appendonly no >/dev/null
+  fi
+  for _ in $(seq 1 30); do
+    redis-cli -p 6379 ping >/dev/null 2>&1 && break
+    sleep 1
+  done
+  export FIREBREAK_TEST_REDIS_URL="redis://127.0.0.1:6379"
+}
+
+start_docker() {
+  # Test images are made with `docker import` from Debian's static busybox: no registry needed.
+  [ -x /bin/busybox ] || apt_install busybox-static
+  if ! docker info >/dev/null 2>&1; then
+    command -v dockerd >/dev/null || apt_install docker.io
+    echo "==> starting dockerd"
+    as_root sh -c 'nohup dockerd >/tmp/firebreak-dockerd.log 2>&1 &'
+    for _ in $(seq 1 60); do
+      docker info >/dev/null 2>&1 && break
+      sleep 1
+    done
+    docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /tmp/firebreak-dockerd.log"; exit 1; }
+  fi
+  export FIREBREAK_TEST_DOCKER=1
+}
+
+check_tools() {
+  # The fake Kubernetes API server is proven against the real kubectl; gcc builds the stub
+  # libnvidia-ml the GPU tests load.
+  command -v kubectl >/dev/null || { echo "kubectl is required for the tests (kubectl 1.32)"; exit 1; }
+  command -v gcc >/dev/null || apt_install gcc
+}
+
 start_postgres
+start_redis
+start_docker
+check_tools
 
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"

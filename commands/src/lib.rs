@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`severity`], [`status`], [`ids`], [`incident`], [`timeline`] — the incident domain.
+//! - [`diagnostics`] — runbook checks: specs, facts, ports, evaluation, runner, report.
 //! - [`channel_name`]: Slack-valid incident channel names.
 //! - [`command`] — the `/incident` grammar (one file per sub-command) and its execution.
 //! - [`button`] — the incident card's buttons, dispatched like commands.
@@ -15,6 +16,7 @@ pub mod button;
 pub mod card;
 pub mod channel_name;
 pub mod command;
+pub mod diagnostics;
 pub mod engine;
 pub mod ids;
 pub mod incident;

@@ -1,6 +1,10 @@
 //! End-to-end tests: the real Firebreak app over HTTP, a real database (SQLite and Postgres)
 //! and the faithful fake Slack. Every scenario runs on both back ends.
 
+mod diag_docker;
+mod diag_gpu;
+mod diag_kube;
+mod diag_probes;
 mod edge;
 mod lifecycle;
 mod operations;

@@ -1,0 +1,1 @@
+//! The diagnostics summary message and its details thread.

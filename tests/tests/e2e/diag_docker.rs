@@ -1,0 +1,1 @@
+//! Diagnostics against docker (being written).

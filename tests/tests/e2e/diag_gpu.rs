@@ -1,0 +1,1 @@
+//! Diagnostics against gpu (being written).

@@ -1,0 +1,1 @@
+//! Diagnostics against kube (being written).

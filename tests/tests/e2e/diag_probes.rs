@@ -1,0 +1,1 @@
+//! Diagnostics against probes (being written).
