@@ -11,6 +11,7 @@
 //! - [`telemetry`] — logging.
 //!
 
+pub mod adapters;
 pub mod cli;
 pub mod config;
 pub mod http;

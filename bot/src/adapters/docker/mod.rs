@@ -1,0 +1,1 @@
+//! `DockerHost`: the `Containers` port over bollard (being written).

@@ -1,0 +1,1 @@
+//! `NvmlGpus`: the `Gpus` port over nvml-wrapper (being written).

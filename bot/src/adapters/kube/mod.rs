@@ -1,0 +1,1 @@
+//! `KubeCluster`: the `Cluster` port over kube-rs (being written).

@@ -1,0 +1,1 @@
+//! `HostProbes`: the `Probes` port — HTTP, TLS, Postgres, Redis, disk (being written).
