@@ -38,6 +38,9 @@ fn check_config() -> i32 {
             let source = if config.config_file_found { "found" } else { "not found; using defaults" };
             println!("configuration OK ({}: {source})", config.config_path.display());
             println!("slack credentials: {}", if config.slack.is_some() { "set" } else { "not set" });
+            for runbook in &config.settings.runbooks.0 {
+                println!("runbook {}: {} checks", runbook.name, runbook.checks.len());
+            }
             0
         }
         Err(code) => code,

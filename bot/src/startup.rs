@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use firebreak_commands::ports::{Chat, Clock, IncidentStore, SystemClock};
+use firebreak_commands::diagnostics::DiagnosticPorts;
 use firebreak_commands::Context;
 use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
@@ -41,7 +42,8 @@ impl App {
         let credentials = config.slack.as_ref().ok_or(StartError::MissingSlackCredentials)?;
         let store = SqlStore::connect(config.database_url.expose()).await.context("opening the database")?;
         let api = SlackWebApi::new(&config.slack_api_url, &credentials.bot_token)?;
-        Self::build_with(config, credentials, Arc::new(store), Arc::new(SlackChat::new(api)), Arc::new(SystemClock)).await
+        let diagnostics = crate::adapters::from_environment().await;
+        Self::build_with(config, credentials, Arc::new(store), Arc::new(SlackChat::new(api)), Arc::new(SystemClock), diagnostics).await
     }
 
     /// Like [`App::build`] with the ports supplied (tests swap the clock or the store).
@@ -51,8 +53,9 @@ impl App {
         store: Arc<dyn IncidentStore>,
         chat: Arc<dyn Chat>,
         clock: Arc<dyn Clock>,
+        diagnostics: DiagnosticPorts,
     ) -> Result<Self, StartError> {
-        let ctx = Context { store, chat, clock, settings: Arc::new(config.settings.clone()) };
+        let ctx = Context { store, chat, clock, settings: Arc::new(config.settings.clone()), diagnostics };
         let secret = SlackSigningSecret::new(credentials.signing_secret.expose().to_owned());
         let state = AppState {
             ctx,

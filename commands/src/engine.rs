@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::diagnostics::DiagnosticPorts;
 use crate::ids::{ChannelId, IncidentId, SlackUserId, TeamId};
 use crate::incident::Incident;
 use crate::ports::{Chat, Clock, IncidentStore, StoreError};
@@ -15,6 +16,7 @@ pub struct Context {
     pub chat: Arc<dyn Chat>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    pub diagnostics: DiagnosticPorts,
 }
 
 impl std::fmt::Debug for Context {

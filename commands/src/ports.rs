@@ -84,6 +84,10 @@ pub trait Chat: Send + Sync {
     async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError>;
     async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError>;
     async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError>;
+    /// Replies in the thread of message `thread`.
+    async fn post_in_thread(&self, channel: &ChannelId, thread: &MessageTs, reply: &Reply) -> Result<MessageTs, ChatError>;
+    /// Attaches a text file in the thread of message `thread` (output too long for a message).
+    async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError>;
     /// Answers the person who asked, through the interaction's `response_url`.
     async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError>;
 }

@@ -1,9 +1,11 @@
 //! The parts of the configuration that commands need, already validated by `bot::config`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
+use crate::diagnostics::runbook::Runbooks;
 use crate::ids::{ChannelId, SlackUserId};
 use crate::severity::Severity;
 
@@ -18,7 +20,14 @@ pub struct Settings {
     pub responders: BTreeMap<Severity, Vec<SlackUserId>>,
     /// Time zone for times shown to people.
     pub time_zone: TimeZone,
+    /// The runbooks whose checks `/incident diag` runs.
+    pub runbooks: Runbooks,
+    /// How long a whole diagnostics run may take, whatever the checks' own timeouts.
+    pub diagnostics_deadline: Duration,
 }
+
+/// Default bound on a whole diagnostics run.
+pub const DEFAULT_DIAGNOSTICS_DEADLINE: Duration = Duration::from_secs(30);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -27,6 +36,8 @@ impl Default for Settings {
             broadcast_channel: None,
             responders: BTreeMap::new(),
             time_zone: TimeZone::UTC,
+            runbooks: Runbooks::default(),
+            diagnostics_deadline: DEFAULT_DIAGNOSTICS_DEADLINE,
         }
     }
 }

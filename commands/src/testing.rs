@@ -134,6 +134,8 @@ pub enum ChatCall {
     Post(ChannelId, Reply),
     Update(ChannelId, MessageTs, Reply),
     Pin(ChannelId, MessageTs),
+    PostInThread(ChannelId, MessageTs, Reply),
+    UploadText(ChannelId, MessageTs, String, String),
     Respond(String, Reply),
 }
 
@@ -185,6 +187,13 @@ impl Chat for RecordingChat {
     async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError> {
         self.record("pin", ChatCall::Pin(channel.clone(), ts.clone()))
     }
+    async fn post_in_thread(&self, channel: &ChannelId, thread: &MessageTs, reply: &Reply) -> Result<MessageTs, ChatError> {
+        self.record("post_in_thread", ChatCall::PostInThread(channel.clone(), thread.clone(), reply.clone()))?;
+        Ok(MessageTs::new(format!("1700000000.{:06}", lock(&self.calls).len())))
+    }
+    async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError> {
+        self.record("upload_text", ChatCall::UploadText(channel.clone(), thread.clone(), filename.to_owned(), content.to_owned()))
+    }
     async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError> {
         self.record("respond", ChatCall::Respond(response_url.to_owned(), reply.clone()))
     }
@@ -214,6 +223,7 @@ pub fn test_context(settings: Settings) -> (Context, Arc<MemoryStore>, Arc<Recor
         chat: chat.clone(),
         clock: Arc::new(FixedClock(Mutex::new(test_time()))),
         settings: Arc::new(settings),
+        diagnostics: diagnostics::ports(Arc::new(diagnostics::FakeTargets::default())),
     };
     (ctx, store, chat)
 }
@@ -248,5 +258,90 @@ pub fn sample_incident() -> Incident {
         channel_name: Some("inc-20261123-7-api-returns-502".to_owned()),
         card_ts: Some(MessageTs::new("1700000000.000001")),
         version: 1,
+    }
+}
+
+/// Diagnostic ports that answer from preset facts; anything not preset is `NotConfigured`.
+pub mod diagnostics {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+
+    use super::lock;
+    use crate::diagnostics::facts::*;
+    use crate::diagnostics::ports::{Cluster, Containers, DiagnosticPorts, Gpus, ProbeError, Probes};
+    use crate::diagnostics::spec::{ContainerFilter, LabelSelector};
+
+    /// Preset answers; `http` maps URL → result, `hang` URLs never answer.
+    #[derive(Debug, Default)]
+    pub struct FakeTargets {
+        pub http: Mutex<Vec<(String, Result<HttpFacts, ProbeError>)>>,
+        pub hang: Mutex<Vec<String>>,
+    }
+
+    fn unset(what: &str) -> ProbeError {
+        ProbeError::NotConfigured(format!("no {what} in this test"))
+    }
+
+    #[async_trait]
+    impl Probes for FakeTargets {
+        async fn http_get(&self, url: &str, _timeout: Duration) -> Result<HttpFacts, ProbeError> {
+            if lock(&self.hang).iter().any(|u| u == url) {
+                std::future::pending::<()>().await;
+            }
+            let answer = lock(&self.http).iter().find(|(u, _)| u == url).map(|(_, r)| r.clone());
+            answer.unwrap_or_else(|| Err(ProbeError::Unreachable(format!("connection refused ({url})"))))
+        }
+        async fn tls_certificate(&self, _: &str, _: u16, _: Duration) -> Result<TlsFacts, ProbeError> {
+            Err(unset("TLS"))
+        }
+        async fn postgres(&self, _: &str, _: Duration) -> Result<PostgresFacts, ProbeError> {
+            Err(unset("Postgres"))
+        }
+        async fn redis(&self, _: &str, _: Duration) -> Result<RedisFacts, ProbeError> {
+            Err(unset("Redis"))
+        }
+        async fn disk(&self, _: &str) -> Result<DiskFacts, ProbeError> {
+            Err(unset("disk"))
+        }
+    }
+
+    #[async_trait]
+    impl Cluster for FakeTargets {
+        async fn pods(&self, _: &str, _: &LabelSelector) -> Result<Vec<PodFacts>, ProbeError> {
+            Err(unset("cluster"))
+        }
+        async fn deployment(&self, _: &str, _: &str) -> Result<DeploymentFacts, ProbeError> {
+            Err(unset("cluster"))
+        }
+        async fn warning_events(&self, _: &str) -> Result<Vec<EventFacts>, ProbeError> {
+            Err(unset("cluster"))
+        }
+        async fn pod_logs(&self, _: &str, _: &str, _: u32) -> Result<Vec<String>, ProbeError> {
+            Err(unset("cluster"))
+        }
+    }
+
+    #[async_trait]
+    impl Containers for FakeTargets {
+        async fn containers(&self, _: &ContainerFilter) -> Result<Vec<ContainerFacts>, ProbeError> {
+            Err(unset("Docker"))
+        }
+        async fn logs(&self, _: &str, _: u32, _: Option<Duration>) -> Result<Vec<String>, ProbeError> {
+            Err(unset("Docker"))
+        }
+    }
+
+    #[async_trait]
+    impl Gpus for FakeTargets {
+        async fn devices(&self) -> Result<Vec<GpuFacts>, ProbeError> {
+            Err(ProbeError::NoDriver)
+        }
+    }
+
+    /// Ports that all answer from `targets`.
+    pub fn ports(targets: Arc<FakeTargets>) -> DiagnosticPorts {
+        DiagnosticPorts { cluster: targets.clone(), containers: targets.clone(), gpus: targets.clone(), probes: targets }
     }
 }

@@ -70,6 +70,15 @@ pub enum EventKind {
     LeadChanged { from: Option<SlackUserId>, to: SlackUserId },
     Note { text: String },
     Resolved { summary: Option<String> },
+    DiagnosticsRan { runbook: String, tally: String, results: Vec<CheckLine> },
+}
+
+/// One check's outcome as kept on the timeline (details stay in the Slack thread).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckLine {
+    pub name: String,
+    pub outcome: String,
+    pub summary: String,
 }
 
 impl EventKind {
@@ -90,6 +99,7 @@ impl EventKind {
             Self::LeadChanged { .. } => "lead_changed",
             Self::Note { .. } => "note",
             Self::Resolved { .. } => "resolved",
+            Self::DiagnosticsRan { .. } => "diagnostics_ran",
         }
     }
 
@@ -119,6 +129,7 @@ impl EventKind {
                 Some(summary) => format!("resolved: {summary}"),
                 None => "resolved".to_owned(),
             },
+            Self::DiagnosticsRan { runbook, tally, .. } => format!("ran diagnostics `{runbook}`: {tally}"),
         }
     }
 }

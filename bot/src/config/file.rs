@@ -9,6 +9,8 @@ use firebreak_commands::settings::Settings;
 use firebreak_commands::severity::Severity;
 use serde::Deserialize;
 
+use super::runbooks::{self, RunbookConfig};
+
 /// The configuration file as written. Unknown keys are errors, so typos do not pass silently.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +22,11 @@ pub struct FileConfig {
     /// Per severity (`sev1`…`sev4`): who is invited to new incident channels.
     #[serde(default)]
     pub severities: BTreeMap<String, SeveritySection>,
+    /// Bound on a whole diagnostics run (default 30 s).
+    pub diagnostics_deadline_seconds: Option<u64>,
+    /// Runbooks: the alerts and services they cover, their checks and actions.
+    #[serde(default)]
+    pub runbooks: Vec<RunbookConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,7 +53,7 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     #[error("{path}: {reason}")]
     Syntax { path: String, reason: String },
-    #[error("{path}: `{field}`: {reason}")]
+    #[error("{path}: {field}: {reason}")]
     Invalid { path: String, field: String, reason: String },
     #[error("environment variable {name}: {reason}")]
     Environment { name: &'static str, reason: String },
@@ -66,7 +73,7 @@ impl FileConfig {
     }
 
     /// Validates every field into the settings commands use.
-    pub fn settings(&self, path: &Path) -> Result<Settings, ConfigError> {
+    pub fn settings(self, path: &Path) -> Result<Settings, ConfigError> {
         let invalid = |field: String, reason: String| ConfigError::Invalid { path: path.display().to_string(), field, reason };
         let mut settings = Settings::default();
         if let Some(zone) = &self.time_zone {
@@ -98,6 +105,13 @@ impl FileConfig {
             }
             settings.responders.insert(severity, responders);
         }
+        if let Some(seconds) = self.diagnostics_deadline_seconds {
+            if !(1..=600).contains(&seconds) {
+                return Err(invalid("diagnostics_deadline_seconds".into(), "use 1 to 600 seconds".into()));
+            }
+            settings.diagnostics_deadline = std::time::Duration::from_secs(seconds);
+        }
+        settings.runbooks = runbooks::validate(self.runbooks).map_err(|(field, reason)| invalid(field, reason))?;
         Ok(settings)
     }
 }
@@ -119,6 +133,24 @@ mod tests {
         let parsed = parsed.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.responders.get(&Severity::Sev1).map(Vec::len), Some(2));
         assert_eq!(parsed.broadcast_channel.map(|c| c.as_str().to_owned()).as_deref(), Some("C0BROAD"));
+    }
+
+    #[test]
+    fn the_example_encodes_both_seed_runbooks_with_every_check_kind() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/config/firebreak.example.toml"));
+        let (file, found) = FileConfig::load(path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(found);
+        let settings = file.settings(path).unwrap_or_else(|e| panic!("{e}"));
+        let nerf = settings.runbooks.by_name("nerf-service-down").unwrap_or_else(|| panic!("nerf runbook"));
+        let mut kinds: Vec<&str> = nerf.checks.iter().map(|c| c.target.kind()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let mut all = firebreak_commands::diagnostics::CheckTarget::KINDS.to_vec();
+        all.sort_unstable();
+        assert_eq!(kinds, all);
+        assert!(nerf.alerts.contains(&"NerfServiceDown".to_owned()));
+        assert!(settings.runbooks.by_name("nemo-platform").is_some_and(|r| r.checks.len() >= 10));
+        assert!(settings.runbooks.for_title("[FIRING] NerfServiceDown nerf-web").is_some_and(|r| r.name == "nerf-service-down"));
     }
 
     #[test]

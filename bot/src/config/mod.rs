@@ -1,6 +1,8 @@
 //! Typed configuration: `firebreak.toml` for behaviour, the environment for secrets and wiring.
 
+mod checks;
 mod file;
+mod runbooks;
 mod secret;
 
 use std::net::SocketAddr;

@@ -69,6 +69,21 @@ impl Chat for SlackChat {
         }
     }
 
+    async fn post_in_thread(&self, channel: &ChannelId, thread: &MessageTs, reply: &Reply) -> Result<MessageTs, ChatError> {
+        let args = json!({
+            "channel": channel.as_str(),
+            "thread_ts": thread.as_str(),
+            "text": render::text(reply),
+            "blocks": render::blocks(reply),
+        });
+        let answer = self.api.call("chat.postMessage", &args).await?;
+        Ok(MessageTs::new(field(&answer, "/ts", "chat.postMessage")?))
+    }
+
+    async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError> {
+        self.api.upload_text(channel, thread, filename, content).await
+    }
+
     async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError> {
         self.api.respond(response_url, &render::response_body(reply)).await
     }

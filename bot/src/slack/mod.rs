@@ -6,5 +6,6 @@ pub mod dispatch;
 pub mod events;
 pub mod interactions;
 pub mod render;
+pub mod upload;
 pub mod verify;
 pub mod web_api;

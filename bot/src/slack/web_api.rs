@@ -47,6 +47,26 @@ impl SlackWebApi {
         Ok(Self { client: Arc::new(SlackClient::new(connector)), token })
     }
 
+    /// A session bound to the bot token, for slack-morphism's typed methods.
+    pub(super) fn session(&self) -> SlackClientSession<'_, Connector> {
+        self.client.open_session(&self.token)
+    }
+
+    /// Counts a typed call's result under `method` and maps its error like [`SlackWebApi::call`]
+    /// (typed calls are not retried here: they are rare and their callers report failures).
+    pub(super) fn counted<T>(&self, method: &'static str, result: Result<T, SlackClientError>) -> Result<T, ChatError> {
+        let (label, mapped) = match result {
+            Ok(value) => ("ok", Ok(value)),
+            Err(error) => match classify(Err::<Value, _>(error)) {
+                Outcome::Refused(code) => ("error", Err(refusal(code))),
+                Outcome::Retry { reason, .. } => ("retry", Err(ChatError::Unavailable(reason))),
+                Outcome::Ok(_) => ("ok", Err(ChatError::Refused("unexpected".into()))),
+            },
+        };
+        metrics::counter!("firebreak_slack_api_calls_total", "method" => method, "result" => label).increment(1);
+        mapped
+    }
+
     /// Calls `method` with JSON `args`, retrying 429 (after `Retry-After`) and 5xx/network errors.
     pub async fn call(&self, method: &str, args: &Value) -> Result<Value, ChatError> {
         let mut attempt = 0;

@@ -2,6 +2,7 @@
 //!
 //! The doc comment of each variant is its line in `/incident help`.
 
+mod diag;
 mod help;
 mod lead;
 mod list;
@@ -19,6 +20,7 @@ use crate::severity::Severity;
 use crate::status::Status;
 use crate::ids::SlackUserId;
 
+pub use diag::{run as run_diagnostics, Trigger};
 pub use help::help_reply;
 
 /// Longest free text (titles, notes, summaries) accepted from chat.
@@ -176,7 +178,7 @@ impl Command {
 
     /// Whether the command may take longer than Slack's 3-second ack (it calls Slack itself).
     pub fn is_slow(&self) -> bool {
-        matches!(self, Self::Start { .. })
+        matches!(self, Self::Start { .. } | Self::Diag { .. })
     }
 
     /// Runs the command for `inv`; `None` means the channel was told and the asker needs no
@@ -191,6 +193,7 @@ impl Command {
             Self::Timeline => timeline::execute(ctx, inv).await,
             Self::Resolve { summary } => resolve::execute(ctx, inv, summary).await,
             Self::List => list::execute(ctx, inv).await,
+            Self::Diag { runbook } => diag::execute(ctx, inv, runbook).await,
             Self::Help => Ok(Some(help_reply())),
             other => Ok(Some(not_yet::reply(other.name()))),
         }
@@ -199,3 +202,5 @@ impl Command {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_diag;

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
+use super::diag::{run as run_diagnostics, Trigger};
 use super::{required_text, Command, UsageError};
+use crate::diagnostics::runbook::Runbook;
 use crate::card;
 use crate::channel_name::ChannelName;
 use crate::engine::{CommandError, Context, Invocation};
@@ -14,7 +16,7 @@ use crate::incident::{Incident, NewIncident, Setup, MAX_TITLE_CHARS};
 use crate::ports::{ChatError, CreatedChannel};
 use crate::reply::Reply;
 use crate::severity::Severity;
-use crate::timeline::{EventKind, NewEvent};
+use crate::timeline::{Actor, EventKind, NewEvent, Source};
 
 const USAGE: &str = "start <sev1..sev4> <title>";
 /// Channel names tried after `name_taken` before giving up.
@@ -64,7 +66,11 @@ pub(super) async fn execute(
     let created = EventKind::ChannelCreated { channel: channel.id.clone(), name: channel.name.clone() };
     let incident = ctx.store.save(&incident, vec![system_event(ctx, inv, &incident, created)]).await?;
     let problems = set_up_channel(ctx, inv, incident.clone(), &channel).await?;
-    Ok(Some(confirmation(&incident, &channel, &problems)))
+    let runbook = ctx.settings.runbooks.for_title(&incident.title).cloned();
+    if let Some(runbook) = &runbook {
+        start_diagnostics(ctx, &incident, &channel, runbook.clone());
+    }
+    Ok(Some(confirmation(&incident, &channel, &problems, runbook.as_ref().map(|r| r.name.as_str()))))
 }
 
 /// Creates the channel, moving to the next name on `name_taken` and retrying transient errors.
@@ -156,13 +162,28 @@ fn announcement(incident: &Incident, channel: &CreatedChannel) -> Reply {
     ))
 }
 
-fn confirmation(incident: &Incident, channel: &CreatedChannel, problems: &[String]) -> Reply {
+/// Runs the matching runbook's diagnostics in the background: the requester's confirmation
+/// does not wait for them.
+fn start_diagnostics(ctx: &Context, incident: &Incident, channel: &CreatedChannel, runbook: Runbook) {
+    let (ctx, incident, channel) = (ctx.clone(), incident.clone(), channel.id.clone());
+    tokio::spawn(async move {
+        let trigger = Trigger { actor: Actor::Firebreak, source: Source::Firebreak, cause: None };
+        if let Err(error) = run_diagnostics(&ctx, trigger, &incident, &channel, &runbook).await {
+            tracing::warn!(incident.id = %incident.id, %error, "automatic diagnostics failed");
+        }
+    });
+}
+
+fn confirmation(incident: &Incident, channel: &CreatedChannel, problems: &[String], runbook: Option<&str>) -> Reply {
     let mut text = format!(
         ":white_check_mark: Declared {} incident #{} — {}",
         incident.severity,
         incident.number,
         channel.id.link()
     );
+    if let Some(runbook) = runbook {
+        text.push_str(&format!("\n:stethoscope: Running the diagnostics of runbook `{runbook}` in the channel."));
+    }
     if !problems.is_empty() {
         text.push_str("\n:warning: Firebreak could not ");
         text.push_str(&problems.join("; nor "));
