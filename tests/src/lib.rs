@@ -2,6 +2,7 @@
 //! SQLite and Postgres, and `spawn_app` with `slash`/`click` helpers that sign like Slack.
 
 pub mod backend;
+pub mod docker_images;
 pub mod fake_kube;
 pub mod fake_slack;
 pub mod signing;

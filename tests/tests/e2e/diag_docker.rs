@@ -1,1 +1,227 @@
-//! Diagnostics against docker (being written).
+//! Diagnostics against a real Docker engine: `DockerHost` facts and `docker_*` verdicts for
+//! running, failed, OOM-killed, unhealthy, compose-labelled and chatty containers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use firebreak::adapters::docker::bollard::models::{ContainerCreateBody, HealthConfig, HostConfig};
+use firebreak::adapters::docker::bollard::query_parameters::{
+    CreateContainerOptionsBuilder, InspectContainerOptions, RemoveContainerOptionsBuilder, StartContainerOptions,
+};
+use firebreak::adapters::docker::bollard::Docker;
+use firebreak::adapters::docker::DockerHost;
+use firebreak_commands::diagnostics::evaluate::evaluate;
+use firebreak_commands::diagnostics::facts::ContainerFacts;
+use firebreak_commands::diagnostics::result::{Outcome, Verdict};
+use firebreak_commands::diagnostics::spec::{CheckSpec, CheckTarget, ContainerFilter, LogPattern};
+use firebreak_commands::diagnostics::{Containers, DiagnosticPorts, ProbeError};
+use firebreak_commands::testing::diagnostics::FakeTargets;
+use firebreak_tests::docker_images::ensure_busybox_image;
+
+/// The engine and our image, or `None` (with a notice) when no engine runs outside CI.
+async fn engine() -> Option<Arc<DockerHost>> {
+    let host = Arc::new(DockerHost::from_environment());
+    if let Err(error) = host.docker().await {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("no Docker engine but CI=true: {error} (use scripts/test.sh)");
+        }
+        eprintln!("skipping Docker diagnostics test: {error}");
+        return None;
+    }
+    if let Err(error) = ensure_busybox_image(&host).await {
+        panic!("could not import the busybox test image: {error:#}");
+    }
+    Some(host)
+}
+
+/// Removes (with force) every container it created, even when the test panics.
+struct Cleanup {
+    names: Vec<String>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let names = std::mem::take(&mut self.names);
+        let removal = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async {
+                let host = DockerHost::from_environment();
+                let Ok(docker) = host.docker().await else { return };
+                for name in names {
+                    let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+                    let _ = docker.remove_container(&name, Some(options)).await;
+                }
+            });
+        });
+        let _ = removal.join();
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("fb-{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Creates and starts a busybox container running `cmd`; `tweak` adds labels, limits, health.
+async fn start(docker: &Docker, cleanup: &mut Cleanup, name: &str, cmd: &str, tweak: impl FnOnce(&mut ContainerCreateBody)) {
+    let mut body = ContainerCreateBody {
+        image: Some(firebreak_tests::docker_images::BUSYBOX_IMAGE.to_owned()),
+        cmd: Some(vec!["sh".into(), "-c".into(), cmd.into()]),
+        ..ContainerCreateBody::default()
+    };
+    tweak(&mut body);
+    cleanup.names.push(name.to_owned());
+    let options = CreateContainerOptionsBuilder::new().name(name).build();
+    docker.create_container(Some(options), body).await.unwrap_or_else(|e| panic!("create {name}: {e}"));
+    docker.start_container(name, None::<StartContainerOptions>).await.unwrap_or_else(|e| panic!("start {name}: {e}"));
+}
+
+/// Polls `docker inspect` through the port until `done` holds for the container's facts.
+async fn wait_for(host: &DockerHost, name: &str, what: &str, done: impl Fn(&ContainerFacts) -> bool) -> ContainerFacts {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = host.containers(&ContainerFilter::Name(name.into())).await.unwrap_or_default();
+        if let Some(facts) = found.into_iter().find(|f| done(f)) {
+            return facts;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{name} never became {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn verdict(host: &Arc<DockerHost>, target: CheckTarget) -> Verdict {
+    // The other ports are fakes that refuse: a Docker check must not touch them.
+    let others = Arc::new(FakeTargets::default());
+    let ports = DiagnosticPorts { cluster: others.clone(), containers: host.clone(), gpus: others.clone(), probes: others };
+    let spec = CheckSpec { name: "docker".into(), timeout: Duration::from_secs(30), target };
+    evaluate(&ports, &spec, jiff::Timestamp::now()).await
+}
+
+fn by_name(name: &str) -> CheckTarget {
+    CheckTarget::DockerContainers { filter: ContainerFilter::Name(name.into()) }
+}
+
+#[tokio::test]
+async fn running_and_compose_containers_are_ok_and_names_match_exactly() {
+    let Some(host) = engine().await else { return };
+    let docker = host.docker().await.unwrap_or_else(|e| panic!("{e}"));
+    let mut cleanup = Cleanup { names: Vec::new() };
+    let (web, project) = (unique("web"), unique("proj"));
+    start(docker, &mut cleanup, &web, "sleep 300", |_| {}).await;
+    for replica in 1..=2 {
+        let labels = HashMap::from([
+            ("com.docker.compose.project".to_owned(), project.clone()),
+            ("com.docker.compose.service".to_owned(), "api".to_owned()),
+        ]);
+        start(docker, &mut cleanup, &format!("{project}-api-{replica}"), "sleep 300", |b| b.labels = Some(labels)).await;
+    }
+
+    let facts = wait_for(&host, &web, "running", |f| f.state == "running").await;
+    assert_eq!((facts.name.as_str(), facts.health.as_deref(), facts.exit_code), (web.as_str(), None, Some(0)));
+    assert!(facts.started_at.is_some() && facts.finished_at.is_none(), "{facts:?}");
+    // `web` must not match a longer name that contains it.
+    let prefix = &web[..web.len() - 4];
+    assert!(host.containers(&ContainerFilter::Name(prefix.into())).await.map(|f| f.is_empty()).unwrap_or(false));
+
+    let ok = verdict(&host, by_name(&web)).await;
+    assert_eq!((ok.outcome, ok.summary.as_str()), (Outcome::Ok, "1/1 running"), "{ok:?}");
+    assert!(ok.details[0].starts_with(&format!("{web}: running, 0 restarts, up ")), "{ok:?}");
+
+    let service = ContainerFilter::ComposeService { project: Some(project.clone()), service: "api".into() };
+    let replicas = host.containers(&service).await.unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<_> = replicas.iter().map(|f| f.name.clone()).collect();
+    assert_eq!(names, [format!("{project}-api-1"), format!("{project}-api-2")]);
+    let ok = verdict(&host, CheckTarget::DockerContainers { filter: service }).await;
+    assert_eq!((ok.outcome, ok.details.len()), (Outcome::Ok, 2), "{ok:?}");
+    assert!(ok.summary.ends_with("/2 running"), "{ok:?}");
+
+    let missing = verdict(&host, by_name(&unique("missing"))).await;
+    assert_eq!(missing.outcome, Outcome::Fail);
+    assert!(missing.summary.starts_with("no container named fb-missing-"), "{missing:?}");
+}
+
+#[tokio::test]
+async fn exited_oom_killed_and_unhealthy_containers_fail() {
+    let Some(host) = engine().await else { return };
+    let docker = host.docker().await.unwrap_or_else(|e| panic!("{e}"));
+    let mut cleanup = Cleanup { names: Vec::new() };
+    let (crashed, oom, sick) = (unique("exit3"), unique("oom"), unique("sick"));
+    start(docker, &mut cleanup, &crashed, "exit 3", |_| {}).await;
+    start(docker, &mut cleanup, &oom, "tail /dev/zero", |b| {
+        let limit = 16 * 1024 * 1024;
+        b.host_config = Some(HostConfig { memory: Some(limit), memory_swap: Some(limit), ..HostConfig::default() });
+    })
+    .await;
+    start(docker, &mut cleanup, &sick, "sleep 300", |b| {
+        let second = 1_000_000_000;
+        b.healthcheck = Some(HealthConfig {
+            test: Some(vec!["CMD".into(), "false".into()]),
+            interval: Some(second),
+            timeout: Some(second),
+            retries: Some(1),
+            ..HealthConfig::default()
+        });
+    })
+    .await;
+
+    let facts = wait_for(&host, &crashed, "exited", |f| f.state == "exited").await;
+    assert_eq!((facts.exit_code, facts.oom_killed), (Some(3), false));
+    assert!(facts.finished_at.is_some());
+    let failed = verdict(&host, by_name(&crashed)).await;
+    assert_eq!(failed.outcome, Outcome::Fail);
+    assert_eq!(failed.summary, format!("{crashed} is exited with exit code 3"));
+
+    let facts = wait_for(&host, &oom, "exited", |f| f.state == "exited").await;
+    let inspect = docker.inspect_container(&oom, None::<InspectContainerOptions>).await.ok();
+    let engine_says = inspect.and_then(|i| i.state).and_then(|s| s.oom_killed);
+    assert_eq!((facts.oom_killed, engine_says), (true, Some(true)), "{facts:?}");
+    let failed = verdict(&host, by_name(&oom)).await;
+    assert_eq!((failed.outcome, failed.summary.clone()), (Outcome::Fail, format!("{oom} was OOM-killed")));
+
+    let facts = wait_for(&host, &sick, "unhealthy", |f| f.health.as_deref() == Some("unhealthy")).await;
+    assert_eq!(facts.state, "running");
+    let failed = verdict(&host, by_name(&sick)).await;
+    assert_eq!((failed.outcome, failed.summary.clone()), (Outcome::Fail, format!("{sick} is unhealthy")));
+}
+
+#[tokio::test]
+async fn logs_from_stdout_and_stderr_are_highlighted() {
+    let Some(host) = engine().await else { return };
+    let docker = host.docker().await.unwrap_or_else(|e| panic!("{e}"));
+    let mut cleanup = Cleanup { names: Vec::new() };
+    let chatty = unique("logs");
+    let script = "echo 'GET /health 200'; echo 'FATAL OutOfMemory in renderer'; echo 'db: connection refused' >&2; sleep 1; echo 'GET / 200'";
+    start(docker, &mut cleanup, &chatty, script, |_| {}).await;
+    wait_for(&host, &chatty, "exited", |f| f.state == "exited").await;
+
+    // stdout and stderr are separate pipes, so only each stream's own order is certain.
+    let mut lines = host.logs(&chatty, 100, None).await.unwrap_or_else(|e| panic!("{e}"));
+    lines.sort();
+    assert_eq!(lines, ["FATAL OutOfMemory in renderer", "GET / 200", "GET /health 200", "db: connection refused"]);
+    let last = host.logs(&chatty, 1, Some(Duration::from_secs(600))).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(last, ["GET / 200"], "the sleep makes this line last");
+
+    let logs = |container: &str, tail| CheckTarget::DockerLogs {
+        container: container.to_owned(),
+        tail,
+        since: None,
+        patterns: LogPattern::seed_defaults(),
+    };
+    let warned = verdict(&host, logs(&chatty, 100)).await;
+    assert_eq!(warned.outcome, Outcome::Warn, "{warned:?}");
+    assert!(warned.summary.contains("database connection error ×1, out of memory ×1"), "{warned:?}");
+    assert!(warned.details.contains(&"[database connection error] db: connection refused".to_owned()), "{warned:?}");
+    let clean = verdict(&host, logs(&chatty, 1)).await;
+    assert_eq!((clean.outcome, clean.summary.clone()), (Outcome::Ok, format!("no known error patterns in 1 lines of {chatty}")));
+    let missing = unique("gone");
+    let gone = verdict(&host, logs(&missing, 10)).await;
+    assert_eq!((gone.outcome, gone.summary.clone()), (Outcome::Fail, format!("no container named {missing}")));
+    assert_eq!(host.logs(&missing, 10, None).await, Err(ProbeError::NotFound(missing.clone())));
+}
+
+#[tokio::test]
+async fn an_absent_engine_is_reported_unreachable() {
+    let host = DockerHost::at(Some("unix:///nonexistent/firebreak-docker.sock"));
+    let error = host.containers(&ContainerFilter::Name("x".into())).await.err();
+    assert!(matches!(&error, Some(ProbeError::Unreachable(m)) if m.contains("not reachable")), "{error:?}");
+}
