@@ -1,13 +1,13 @@
-//! `DockerHost`: the `Containers` port over bollard (and raw HTTP for the streaming endpoints).
+//! `DockerHost`: the `Containers` port over bollard.
 //!
 //! # Layout
+//! - `endpoint`: `DOCKER_HOST` → where the engine listens
 //! - `inspect`: `docker inspect` output → `ContainerFacts`
 //! - `error`: bollard and socket errors → `ProbeError`
-//! - `raw`: a minimal HTTP/1.0 exchange for logs and image import
 
+mod endpoint;
 mod error;
 mod inspect;
-mod raw;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -15,19 +15,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 /// Re-exported so end-to-end tests can set up containers with the same client.
 pub use bollard;
-use bollard::query_parameters::{InspectContainerOptions, ListContainersOptionsBuilder};
+use bollard::query_parameters::{CreateImageOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder, LogsOptionsBuilder};
 use bollard::{Docker, API_DEFAULT_VERSION};
 use firebreak_commands::diagnostics::facts::ContainerFacts;
 use firebreak_commands::diagnostics::spec::ContainerFilter;
 use firebreak_commands::diagnostics::{Containers, ProbeError};
 use tokio::sync::OnceCell;
 
-use raw::Endpoint;
+use endpoint::Endpoint;
+use futures_util::StreamExt;
 
 /// Seconds bollard waits for one request.
 const REQUEST_TIMEOUT_SECS: u64 = 30;
-/// How long a logs request or an image import may take.
-const STREAM_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A Docker engine, reached through `DOCKER_HOST` or the local socket.
 pub struct DockerHost {
@@ -72,13 +71,12 @@ impl DockerHost {
     /// Imports a tarred root filesystem as image `repository:tag` (`docker import`); for tests,
     /// which have no registry to pull from.
     pub async fn import_rootfs(&self, tar: &[u8], repository: &str, tag: &str) -> Result<(), ProbeError> {
-        let path = format!("/images/create?fromSrc=-&repo={}&tag={}", raw::encode(repository), raw::encode(tag));
-        let answer = raw::exchange(&self.endpoint, "POST", &path, Some(("application/x-tar", tar)), STREAM_TIMEOUT)
-            .await
-            .map_err(|e| error::from_io(&e, &self.endpoint.to_string()))?;
-        let text = String::from_utf8_lossy(&answer.body);
-        if answer.status != 200 || text.contains("\"error") {
-            return Err(ProbeError::Failed(format!("image import answered {}: {}", answer.status, text.trim())));
+        let docker = self.docker().await?;
+        let options = CreateImageOptionsBuilder::new().from_src("-").repo(repository).tag(tag).build();
+        let body = bollard::body_full(axum::body::Bytes::copy_from_slice(tar));
+        let mut progress = docker.create_image(Some(options), Some(body), None);
+        while let Some(step) = progress.next().await {
+            step.map_err(|e| self.map(&e, "image import"))?;
         }
         Ok(())
     }
@@ -135,29 +133,23 @@ impl Containers for DockerHost {
 
     async fn logs(&self, container: &str, tail: u32, since: Option<Duration>) -> Result<Vec<String>, ProbeError> {
         let docker = self.docker().await?;
-        let inspect = docker
+        // Inspect first so a missing container is NotFound, not an empty log.
+        docker
             .inspect_container(container, None::<InspectContainerOptions>)
             .await
             .map_err(|e| self.map(&e, container))?;
-        let tty = inspect.config.as_ref().and_then(|c| c.tty).unwrap_or(false);
-        let mut path = format!("/containers/{}/logs?stdout=1&stderr=1&tail={tail}", raw::encode(container));
+        let mut options = LogsOptionsBuilder::new().stdout(true).stderr(true).tail(&tail.to_string());
         if let Some(since) = since {
             let from = jiff::Timestamp::now().as_second().saturating_sub(i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
-            path.push_str(&format!("&since={}", from.max(0)));
+            options = options.since(i32::try_from(from.max(0)).unwrap_or(i32::MAX));
         }
-        let endpoint = self.endpoint.to_string();
-        let answer = raw::exchange(&self.endpoint, "GET", &path, None, STREAM_TIMEOUT)
-            .await
-            .map_err(|e| error::from_io(&e, &endpoint))?;
-        match answer.status {
-            200 if tty => Ok(lines(&answer.body)),
-            200 => Ok(lines(&raw::demultiplex(&answer.body))),
-            404 => Err(ProbeError::NotFound(container.to_owned())),
-            status => Err(ProbeError::Failed(format!(
-                "Docker logs answered {status}: {}",
-                String::from_utf8_lossy(&answer.body).trim()
-            ))),
+        // bollard demultiplexes stdout/stderr frames (and passes a TTY's raw stream through).
+        let mut output = Vec::new();
+        let mut stream = docker.logs(container, Some(options.build()));
+        while let Some(chunk) = stream.next().await {
+            output.extend_from_slice(&chunk.map_err(|e| self.map(&e, container))?.into_bytes());
         }
+        Ok(lines(&output))
     }
 }
 
