@@ -278,6 +278,8 @@ pub mod diagnostics {
     pub struct FakeTargets {
         pub http: Mutex<Vec<(String, Result<HttpFacts, ProbeError>)>>,
         pub hang: Mutex<Vec<String>>,
+        /// Every HTTP answer takes this long (benchmarks of the fan-out).
+        pub latency: Mutex<Duration>,
     }
 
     fn unset(what: &str) -> ProbeError {
@@ -289,6 +291,10 @@ pub mod diagnostics {
         async fn http_get(&self, url: &str, _timeout: Duration) -> Result<HttpFacts, ProbeError> {
             if lock(&self.hang).iter().any(|u| u == url) {
                 std::future::pending::<()>().await;
+            }
+            let latency = *lock(&self.latency);
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
             }
             let answer = lock(&self.http).iter().find(|(u, _)| u == url).map(|(_, r)| r.clone());
             answer.unwrap_or_else(|| Err(ProbeError::Unreachable(format!("connection refused ({url})"))))

@@ -6,12 +6,18 @@ pub mod gpu;
 pub mod kube;
 pub mod probes;
 
-mod unconfigured;
+use std::sync::Arc;
 
 use firebreak_commands::diagnostics::DiagnosticPorts;
 
 /// The diagnostic ports for this host, from the environment (KUBECONFIG or in-cluster,
-/// DOCKER_HOST or the local socket, the NVIDIA driver, direct probes).
+/// DOCKER_HOST or the local socket, the NVIDIA driver, direct probes). Nothing here fails:
+/// a missing cluster, engine or driver is reported by the checks that need it.
 pub async fn from_environment() -> DiagnosticPorts {
-    unconfigured::ports()
+    DiagnosticPorts {
+        cluster: Arc::new(kube::KubeCluster::from_environment().await),
+        containers: Arc::new(docker::DockerHost::from_environment()),
+        gpus: Arc::new(gpu::NvmlGpus::new()),
+        probes: Arc::new(probes::HostProbes::new()),
+    }
 }

@@ -29,7 +29,7 @@ fn settings() -> Settings {
 }
 
 #[tokio::test]
-async fn diag_posts_a_summary_details_and_a_timeline_event() {
+async fn diag_posts_a_summary_details_and_a_timeline_event_and_a_hung_check_only_costs_its_timeout() {
     let (mut ctx, store, chat) = test_context(settings());
     let targets = Arc::new(FakeTargets::default());
     targets.hang.lock().unwrap_or_else(|e| e.into_inner()).push("http://hung/".into());
@@ -52,6 +52,9 @@ async fn diag_posts_a_summary_details_and_a_timeline_event() {
         panic!("no diagnostics event")
     };
     assert_eq!(results.len(), 2);
+    let hung = results.iter().find(|r| r.name == "hung dependency").unwrap_or_else(|| panic!("hung result"));
+    assert_eq!(hung.outcome, "error");
+    assert!(hung.summary.contains("timed out"), "{}", hung.summary);
 }
 
 #[tokio::test]

@@ -91,14 +91,14 @@ fn redact_after_keywords(text: &str) -> String {
             continue;
         };
         let after = &line[at + len..];
-        let separator_len = after.len() - after.trim_start_matches(|c: char| matches!(c, '"' | '\'' | ' ' | ':' | '=' | '\t')).len();
+        let separator_len = after.len() - after.trim_start_matches(['"', '\'', ' ', ':', '=', '\t']).len();
         if separator_len == 0 || !after[..separator_len].contains([':', '=']) {
             out.push_str(line);
             continue;
         }
         let value_start = at + len + separator_len;
         let value = &line[value_start..];
-        let value_end = value.find(|c: char| matches!(c, '"' | '\'' | ',' | ';' | '&' | '\n')).unwrap_or(value.len());
+        let value_end = value.find(['"', '\'', ',', ';', '&', '\n']).unwrap_or(value.len());
         out.push_str(&line[..value_start]);
         out.push_str(REDACTED);
         out.push_str(&value[value_end..]);

@@ -37,5 +37,5 @@ async fn run_one(ports: &DiagnosticPorts, spec: &CheckSpec, deadline: Duration, 
 
 fn seconds(duration: Duration) -> String {
     let millis = duration.as_millis();
-    if millis % 1000 == 0 { format!("{} s", millis / 1000) } else { format!("{:.1} s", duration.as_secs_f64()) }
+    if millis.is_multiple_of(1000) { format!("{} s", millis / 1000) } else { format!("{:.1} s", duration.as_secs_f64()) }
 }

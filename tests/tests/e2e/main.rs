@@ -2,6 +2,7 @@
 //! and the faithful fake Slack. Every scenario runs on both back ends.
 
 mod diag_docker;
+mod diag_flow;
 mod diag_gpu;
 mod diag_kube;
 mod diag_probes;

@@ -1,0 +1,65 @@
+//! Error text made safe to post: error chains flattened, known secrets and URL credentials removed.
+
+use firebreak_commands::diagnostics::redact::{REDACTED, redact};
+
+/// `error` and its sources as one line, each cause once (libraries often repeat their source).
+pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// `text` with the secrets of `url` (the URL itself and its password) removed, then redacted.
+pub(super) fn scrub(text: &str, url: &str) -> String {
+    let mut text = text.replace(url, "[url]");
+    if let Some(password) = url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+        // Messages may quote the password as written in the URL or percent-decoded.
+        for form in [percent_decoded(&password), password] {
+            if !form.is_empty() {
+                text = text.replace(&form, REDACTED);
+            }
+        }
+    }
+    redact(&text)
+}
+
+/// `s3cr%40t` → `s3cr@t`; malformed escapes are kept as written.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_urls_are_scrubbed() {
+        let url = "postgres://app:s3cr%40t@db:5432/app";
+        let text = scrub(&format!("cannot connect to {url}: password s3cr@t rejected, s3cr%40t"), url);
+        assert!(!text.contains("s3cr"), "{text}");
+        assert!(text.contains("[url]"));
+    }
+}
