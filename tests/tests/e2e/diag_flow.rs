@@ -104,3 +104,33 @@ async fn diag_in_the_channel_and_by_button(backend: Backend) {
 }
 
 on_both_backends!(diag_posts_summary_thread_and_attachment, diag_in_the_channel_and_by_button);
+
+/// Both seed runbooks run from the example configuration: every check reports, none hangs the
+/// run, even here where none of their targets exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_runbooks_run_from_the_example_config() {
+    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/config/firebreak.example.toml"));
+    let (file, _) = firebreak::config::FileConfig::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let mut settings = file.settings(path).unwrap_or_else(|e| panic!("{e}"));
+    settings.broadcast_channel = None;
+    settings.responders.clear();
+    let Some(app) = spawn_app(Backend::Sqlite, settings.clone()).await else { return };
+    let channel = app.declare("U0ALICE", "start sev3 investigating").await;
+    for runbook in ["nerf-service-down", "nemo-platform"] {
+        let expected = settings.runbooks.by_name(runbook).map(|r| r.checks.len()).unwrap_or_default();
+        assert!(expected >= 10, "{runbook} has its checks");
+        app.slash("U0ALICE", &channel, &format!("diag {runbook}")).await;
+        let title = format!("Diagnostics `{runbook}`");
+        app.slack
+            .wait_for(&title, |s| s.channel(&channel).is_some_and(|c| c.messages.iter().any(|m| m.text.starts_with(&title))))
+            .await;
+        let lines = app
+            .slack
+            .channel(&channel)
+            .and_then(|c| c.messages.into_iter().find(|m| m.text.starts_with(&title)))
+            .map(|m| m.blocks.to_string().matches("* — ").count())
+            .unwrap_or_default();
+        assert_eq!(lines, expected, "every check of {runbook} has its line");
+    }
+    app.slack.assert_faithful();
+}
