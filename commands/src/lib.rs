@@ -22,6 +22,7 @@ pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod ports;
+pub mod remediation;
 pub mod reply;
 pub mod settings;
 pub mod severity;

@@ -2,8 +2,10 @@
 //! NVIDIA GPUs (nvml-wrapper) and direct probes (HTTP, TLS, Postgres, Redis, disk).
 
 pub mod docker;
+pub mod docker_actions;
 pub mod gpu;
 pub mod kube;
+pub mod kube_actions;
 pub mod probes;
 
 use std::sync::Arc;

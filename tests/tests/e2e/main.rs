@@ -7,6 +7,8 @@ mod diag_gpu;
 mod diag_kube;
 mod diag_probes;
 mod edge;
+mod fix_docker_actions;
+mod fix_kube_actions;
 mod lifecycle;
 mod operations;
 mod secrets;

@@ -1,0 +1,1 @@
+//! `DockerActions`: remediations on Docker (being written).

@@ -1,0 +1,1 @@
+//! `KubeActions`: remediations on Kubernetes (being written).

@@ -1,0 +1,1 @@
+//! Remediation tests: docker_actions (being written).

@@ -1,0 +1,1 @@
+//! Remediation tests: kube_actions (being written).
