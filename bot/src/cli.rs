@@ -39,7 +39,7 @@ fn check_config() -> i32 {
             println!("configuration OK ({}: {source})", config.config_path.display());
             println!("slack credentials: {}", if config.slack.is_some() { "set" } else { "not set" });
             for runbook in &config.settings.runbooks.0 {
-                println!("runbook {}: {} checks", runbook.name, runbook.checks.len());
+                println!("runbook {}: {} checks, {} actions", runbook.name, runbook.checks.len(), runbook.actions.len());
             }
             0
         }

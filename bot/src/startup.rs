@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use firebreak_commands::ports::{Chat, Clock, IncidentStore, SystemClock};
+use firebreak_commands::ports::{Chat, Clock, IncidentStore, RemediationStore, SystemClock};
 use firebreak_commands::diagnostics::DiagnosticPorts;
 use firebreak_commands::Context;
 use slack_morphism::prelude::SlackSigningSecret;
@@ -41,6 +41,12 @@ impl App {
     pub async fn build(config: &Config) -> Result<Self, StartError> {
         let credentials = config.slack.as_ref().ok_or(StartError::MissingSlackCredentials)?;
         let store = SqlStore::connect(config.database_url.expose()).await.context("opening the database")?;
+        // A remediation still `running` was cut off by a crash: its outcome is unknown, and it
+        // must never be re-run without a new approval.
+        let interrupted = store.interrupt_running(jiff::Timestamp::now()).await.context("marking interrupted remediations")?;
+        if !interrupted.is_empty() {
+            tracing::warn!(count = interrupted.len(), "remediations were interrupted by a restart; state unknown");
+        }
         let api = SlackWebApi::new(&config.slack_api_url, &credentials.bot_token)?;
         let diagnostics = crate::adapters::from_environment().await;
         Self::build_with(config, credentials, Arc::new(store), Arc::new(SlackChat::new(api)), Arc::new(SystemClock), diagnostics).await

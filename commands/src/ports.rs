@@ -5,6 +5,7 @@ use jiff::Timestamp;
 
 use crate::ids::{ChannelId, IncidentId, MessageTs, SlackUserId, TeamId};
 use crate::incident::{Incident, NewIncident};
+use crate::remediation::request::{Move, NewRequest, RemediationRequest, RequestId};
 use crate::reply::Reply;
 use crate::timeline::{EventDraft, NewEvent, TimelineEvent};
 
@@ -105,4 +106,20 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
+}
+
+/// Where remediation requests live; every state change is a compare-and-set.
+#[async_trait]
+pub trait RemediationStore: Send + Sync {
+    async fn create_request(&self, new: NewRequest) -> Result<RemediationRequest, StoreError>;
+    async fn request(&self, id: RequestId) -> Result<Option<RemediationRequest>, StoreError>;
+    /// Moves the request from `mv.from` to `mv.to` if it is still in `mv.from`; `Ok(false)` when
+    /// someone else moved it first (the caller lost the race and must not act).
+    async fn move_request(&self, id: RequestId, mv: &Move) -> Result<bool, StoreError>;
+    /// Runs (running, succeeded, failed or interrupted) of `runbook`/`action` created since
+    /// `since`, in `incident` when given.
+    async fn count_runs(&self, runbook: &str, action: &str, incident: Option<IncidentId>, since: Timestamp) -> Result<u32, StoreError>;
+    /// At start-up: every request still `running` was cut off by a crash; mark it `interrupted`
+    /// (state unknown, never re-run) and return them.
+    async fn interrupt_running(&self, at: Timestamp) -> Result<Vec<RequestId>, StoreError>;
 }

@@ -149,7 +149,12 @@ mod tests {
         all.sort_unstable();
         assert_eq!(kinds, all);
         assert!(nerf.alerts.contains(&"NerfServiceDown".to_owned()));
-        assert!(settings.runbooks.by_name("nemo-platform").is_some_and(|r| r.checks.len() >= 10));
+        assert!(settings.runbooks.by_name("nemo-platform").is_some_and(|r| r.checks.len() >= 10 && r.actions.len() == 3));
+        let mut action_kinds: Vec<&str> = nerf.actions.iter().map(|a| a.spec.target.kind()).collect();
+        action_kinds.sort_unstable();
+        action_kinds.dedup();
+        assert_eq!(action_kinds.len(), 6, "{action_kinds:?}");
+        assert!(nerf.actions.iter().all(|a| !a.policy.approvers.is_empty()));
         assert!(settings.runbooks.for_title("[FIRING] NerfServiceDown nerf-web").is_some_and(|r| r.name == "nerf-service-down"));
     }
 

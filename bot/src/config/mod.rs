@@ -1,5 +1,6 @@
 //! Typed configuration: `firebreak.toml` for behaviour, the environment for secrets and wiring.
 
+mod actions;
 mod checks;
 mod file;
 mod runbooks;

@@ -6,6 +6,7 @@ use firebreak_commands::diagnostics::spec::CheckTarget;
 use firebreak_commands::severity::Severity;
 use serde::Deserialize;
 
+use super::actions::ActionConfig;
 use super::checks::CheckConfig;
 
 /// A runbook as written. Checks are read as tables first so an error can name the runbook.
@@ -22,9 +23,9 @@ pub struct RunbookConfig {
     pub severity: Option<String>,
     #[serde(default)]
     pub checks: Vec<toml::Table>,
-    /// Remediations; validated and used once approved actions exist (issue 4).
+    /// Remediations offered by `/incident fix`, each with who may approve it.
     #[serde(default)]
-    pub actions: Vec<toml::Table>,
+    pub actions: Vec<ActionConfig>,
 }
 
 /// `(field path, reason)` of the first problem found.
@@ -69,6 +70,15 @@ pub fn validate(configs: Vec<RunbookConfig>) -> Result<Runbooks, RunbookError> {
             }
             checks.push(spec);
         }
+        let mut actions: Vec<firebreak_commands::remediation::RunbookAction> = Vec::new();
+        for action in config.actions {
+            let action_at = format!("{at}.actions[{}]", action.name);
+            let action = action.into_action().map_err(|(field, reason)| (format!("{action_at}.{field}"), reason))?;
+            if actions.iter().any(|a| a.spec.name == action.spec.name) {
+                return Err((format!("{action_at}.name"), "another action of this runbook has this name".into()));
+            }
+            actions.push(action);
+        }
         runbooks.push(Runbook {
             name: config.name,
             description: config.description,
@@ -76,6 +86,7 @@ pub fn validate(configs: Vec<RunbookConfig>) -> Result<Runbooks, RunbookError> {
             services: config.services,
             severity,
             checks,
+            actions,
         });
     }
     Ok(Runbooks(runbooks))
@@ -117,5 +128,21 @@ mod tests {
         assert!(error("name = \"p\"\nkind = \"postgres\"\nurl_env = \"postgres://u:pw@db\"\n").contains("checks[p].url_env"));
         assert!(error("name = \"p\"\nkind = \"http\"\nurl = \"http://h/\"\nretries = 3\n").contains("unknown field `retries`"));
         assert!(error("name = \"p\"\nkind = \"http\"\nurl = \"http://u:pw@h/\"\n").contains("checks[p].url"));
+    }
+
+    #[test]
+    fn action_errors_name_the_field() {
+        let error = |text: &str| {
+            check(&format!("[[runbooks]]\nname = \"web\"\n[[runbooks.actions]]\n{text}")).err().map(|(at, why)| format!("{at}: {why}")).unwrap_or_default()
+        };
+        assert!(error("name = \"a\"\nkind = \"k8s_delete_everything\"\n").starts_with("runbooks[web].actions[a].kind: `k8s_delete_everything` is unknown"));
+        assert!(error("name = \"a\"\nkind = \"k8s_scale\"\ndeployment = \"web\"\nreplicas = 1000\n").contains("actions[a].replicas"));
+        assert!(error("name = \"a\"\nkind = \"k8s_rollout_restart\"\n").contains("actions[a].deployment: missing"));
+        assert!(error("name = \"a\"\nkind = \"docker_restart\"\ncontainer = \"x; rm -rf /\"\n").contains("actions[a].container"));
+        assert!(error("name = \"a\"\nkind = \"docker_restart\"\ncontainer = \"web\"\napprovers = [\"bob\"]\n").contains("actions[a].approvers[0]"));
+        assert!(error("name = \"a\"\nkind = \"k8s_set_resources\"\ndeployment = \"web\"\ncontainer = \"web\"\nlimits = { memory = \"lots\" }\n").contains("limits.memory"));
+        let ok = check("[[runbooks]]\nname = \"web\"\n[[runbooks.actions]]\nname = \"r\"\nkind = \"docker_restart\"\ncontainer = \"web\"\n");
+        let ok = ok.unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(ok.0[0].actions[0].policy.approvers.is_empty(), "no approvers is allowed in config but can never run");
     }
 }

@@ -17,17 +17,31 @@ struct Embedded {
     sql: &'static str,
 }
 
-const SQLITE: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "initial schema",
-    sql: include_str!("../../migrations/sqlite/0001_initial_schema.sql"),
-}];
+const SQLITE: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "initial schema",
+        sql: include_str!("../../migrations/sqlite/0001_initial_schema.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "remediation requests",
+        sql: include_str!("../../migrations/sqlite/0002_remediation_requests.sql"),
+    },
+];
 
-const POSTGRES: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "initial schema",
-    sql: include_str!("../../migrations/postgres/0001_initial_schema.sql"),
-}];
+const POSTGRES: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "initial schema",
+        sql: include_str!("../../migrations/postgres/0001_initial_schema.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "remediation requests",
+        sql: include_str!("../../migrations/postgres/0002_remediation_requests.sql"),
+    },
+];
 
 /// Applies the migrations the database has not seen yet; sqlx records them in
 /// `_sqlx_migrations` and refuses to start if an applied file was edited since.

@@ -8,18 +8,21 @@
 //! - `migrations`: each back end's migrations, embedded in the binary.
 //! - `incidents`: creating (numbering), reading and compare-and-set saving of incidents.
 //! - `events`: appending to and reading the timeline, once per cause and kind.
+//! - `requests`: remediation requests, moved by compare-and-set on their state.
 //! - `rows`: turning rows back into domain values, refusing what does not parse.
 
 mod connect;
 mod events;
 mod incidents;
 mod migrations;
+mod requests;
 mod rows;
 
 use async_trait::async_trait;
 use firebreak_commands::ids::{ChannelId, IncidentId, TeamId};
 use firebreak_commands::incident::{Incident, NewIncident};
-use firebreak_commands::ports::{IncidentStore, StoreError};
+use firebreak_commands::ports::{IncidentStore, RemediationStore, StoreError};
+use firebreak_commands::remediation::request::{Move, NewRequest, RemediationRequest, RequestId};
 use firebreak_commands::timeline::{EventDraft, NewEvent, TimelineEvent};
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -121,5 +124,28 @@ impl IncidentStore for SqlStore {
             .await
             .map_err(unavailable("pinging the database"))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl RemediationStore for SqlStore {
+    async fn create_request(&self, new: NewRequest) -> Result<RemediationRequest, StoreError> {
+        requests::create(&self.pool, &new).await
+    }
+
+    async fn request(&self, id: RequestId) -> Result<Option<RemediationRequest>, StoreError> {
+        requests::by_id(&self.pool, id).await
+    }
+
+    async fn move_request(&self, id: RequestId, mv: &Move) -> Result<bool, StoreError> {
+        requests::move_state(&self.pool, id, mv).await
+    }
+
+    async fn count_runs(&self, runbook: &str, action: &str, incident: Option<IncidentId>, since: jiff::Timestamp) -> Result<u32, StoreError> {
+        requests::count_runs(&self.pool, runbook, action, incident, since).await
+    }
+
+    async fn interrupt_running(&self, at: jiff::Timestamp) -> Result<Vec<RequestId>, StoreError> {
+        requests::interrupt_running(&self.pool, at).await
     }
 }

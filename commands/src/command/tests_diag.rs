@@ -24,6 +24,7 @@ fn settings() -> Settings {
         services: vec!["web".into()],
         severity: None,
         checks: vec![http("web health", "http://web/health", 5_000), http("hung dependency", "http://hung/", 200)],
+        actions: vec![],
     };
     Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() }
 }

@@ -121,7 +121,7 @@ mod tests {
     }
 
     fn runbook() -> Runbook {
-        Runbook { name: "web".into(), description: String::new(), alerts: vec![], services: vec![], severity: None, checks: vec![] }
+        Runbook { name: "web".into(), description: String::new(), alerts: vec![], services: vec![], severity: None, checks: vec![], actions: vec![] }
     }
 
     #[test]

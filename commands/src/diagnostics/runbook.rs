@@ -1,6 +1,7 @@
 //! Runbooks: the checks (and later actions) that apply to an incident, and which one matches.
 
 use super::spec::CheckSpec;
+use crate::remediation::RunbookAction;
 use crate::severity::Severity;
 
 /// A runbook from configuration.
@@ -16,6 +17,8 @@ pub struct Runbook {
     /// Severity for incidents its alerts open.
     pub severity: Option<Severity>,
     pub checks: Vec<CheckSpec>,
+    /// Remediations offered by `/incident fix`, each with its approval policy.
+    pub actions: Vec<RunbookAction>,
 }
 
 impl Runbook {
@@ -65,6 +68,7 @@ mod tests {
             services: vec!["nerf-web".into(), "nerf-api".into()],
             severity: Some(Severity::Sev1),
             checks: vec![],
+            actions: vec![],
         }
     }
 

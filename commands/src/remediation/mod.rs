@@ -4,9 +4,20 @@
 //! # Layout
 //! - [`spec`] — what an action does and to what (`ActionSpec`, `ActionTarget`), bounded by the runbook.
 //! - [`ports`] — `ClusterActions` and `ContainerActions`: execute, preview and verify.
+//! - [`request`] — a request's state machine (compare-and-set moves, exactly once).
+//! - [`policy`] — who may approve, the two-person rule, run limits; fail-closed.
 
+pub mod policy;
 pub mod ports;
+pub mod request;
 pub mod spec;
 
 pub use ports::{ActionError, ClusterActions, ContainerActions, Outcome as ActionOutcome};
 pub use spec::{ActionSpec, ActionTarget};
+
+/// An action of a runbook with the rules for approving it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunbookAction {
+    pub spec: ActionSpec,
+    pub policy: policy::ApprovalPolicy,
+}

@@ -40,6 +40,7 @@ async fn diag_posts_summary_thread_and_attachment(backend: Backend) {
             // A hundred paths give more detail lines than a message holds: they go into a file.
             check("disks", CheckTarget::Disk { paths: vec!["/".to_owned(); 100], warn_free_percent: 1, fail_free_percent: 1 }),
         ],
+        actions: vec![],
     };
     let settings = Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() };
     let Some(app) = spawn_app(backend, settings).await else { return };
@@ -78,6 +79,7 @@ async fn diag_in_the_channel_and_by_button(backend: Backend) {
         services: vec!["checkout".into()],
         severity: None,
         checks: vec![check("api health", CheckTarget::Http { url: format!("{base}/health") })],
+        actions: vec![],
     };
     let settings = Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() };
     let Some(app) = spawn_app(backend, settings).await else { return };
