@@ -5,6 +5,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use firebreak_commands::ports::{Chat, Clock, IncidentStore, RemediationStore, SystemClock};
 use firebreak_commands::diagnostics::DiagnosticPorts;
+use firebreak_commands::engine::RemediationPorts;
 use firebreak_commands::Context;
 use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
@@ -29,6 +30,17 @@ pub enum StartError {
     Other(#[from] anyhow::Error),
 }
 
+/// Everything the commands reach the world through.
+#[allow(missing_debug_implementations)]
+pub struct Ports {
+    pub store: Arc<dyn IncidentStore>,
+    pub requests: Arc<dyn RemediationStore>,
+    pub chat: Arc<dyn Chat>,
+    pub clock: Arc<dyn Clock>,
+    pub diagnostics: DiagnosticPorts,
+    pub actions: RemediationPorts,
+}
+
 /// A built application, bound to its port but not yet serving.
 #[derive(Debug)]
 pub struct App {
@@ -49,19 +61,23 @@ impl App {
         }
         let api = SlackWebApi::new(&config.slack_api_url, &credentials.bot_token)?;
         let diagnostics = crate::adapters::from_environment().await;
-        Self::build_with(config, credentials, Arc::new(store), Arc::new(SlackChat::new(api)), Arc::new(SystemClock), diagnostics).await
+        let actions = crate::adapters::remediation_from_environment().await;
+        let store = Arc::new(store);
+        let ports = Ports { store: store.clone(), requests: store, chat: Arc::new(SlackChat::new(api)), clock: Arc::new(SystemClock), diagnostics, actions };
+        Self::build_with(config, credentials, ports).await
     }
 
     /// Like [`App::build`] with the ports supplied (tests swap the clock or the store).
-    pub async fn build_with(
-        config: &Config,
-        credentials: &SlackCredentials,
-        store: Arc<dyn IncidentStore>,
-        chat: Arc<dyn Chat>,
-        clock: Arc<dyn Clock>,
-        diagnostics: DiagnosticPorts,
-    ) -> Result<Self, StartError> {
-        let ctx = Context { store, chat, clock, settings: Arc::new(config.settings.clone()), diagnostics };
+    pub async fn build_with(config: &Config, credentials: &SlackCredentials, ports: Ports) -> Result<Self, StartError> {
+        let ctx = Context {
+            store: ports.store,
+            chat: ports.chat,
+            clock: ports.clock,
+            settings: Arc::new(config.settings.clone()),
+            diagnostics: ports.diagnostics,
+            requests: ports.requests,
+            actions: ports.actions,
+        };
         let secret = SlackSigningSecret::new(credentials.signing_secret.expose().to_owned());
         let state = AppState {
             ctx,

@@ -5,6 +5,9 @@ use crate::command::Command;
 use crate::engine::{current_incident, CommandError, Context, Invocation};
 use crate::ids::IncidentId;
 use crate::reply::Reply;
+use crate::remediation::card::actions as remediation_actions;
+use crate::remediation::flow;
+use crate::remediation::request::RequestId;
 use crate::status::Status;
 
 /// A button click, decoded from its `action_id` and `value`.
@@ -17,6 +20,10 @@ pub enum ButtonAction {
     Resolve(IncidentId),
     Diagnose(IncidentId),
     Remediate(IncidentId),
+    /// Request the named action from the `/incident fix` menu.
+    RequestFix(IncidentId, String),
+    Approve(IncidentId, RequestId),
+    Deny(IncidentId, RequestId),
 }
 
 /// A click that Firebreak did not send or that was tampered with.
@@ -41,6 +48,22 @@ impl ButtonAction {
                 let status = Status::parse_settable(status).ok_or_else(unknown)?;
                 Ok(Self::SetStatus(id(incident)?, status))
             }
+            approve if approve == remediation_actions::APPROVE || approve == remediation_actions::DENY => {
+                let (incident, request) = value.split_once(':').ok_or_else(unknown)?;
+                let request = RequestId::parse(request).ok_or_else(unknown)?;
+                if approve == remediation_actions::APPROVE {
+                    Ok(Self::Approve(id(incident)?, request))
+                } else {
+                    Ok(Self::Deny(id(incident)?, request))
+                }
+            }
+            request if request.starts_with(&format!("{}.", remediation_actions::REQUEST)) => {
+                let name = &request[remediation_actions::REQUEST.len() + 1..];
+                if name.is_empty() || name.len() > 64 {
+                    return Err(unknown());
+                }
+                Ok(Self::RequestFix(id(value)?, name.to_owned()))
+            }
             _ => Err(unknown()),
         }
     }
@@ -48,6 +71,7 @@ impl ButtonAction {
     pub fn incident(&self) -> IncidentId {
         match self {
             Self::StatusMenu(id) | Self::SetStatus(id, _) | Self::Resolve(id) | Self::Diagnose(id) | Self::Remediate(id) => *id,
+            Self::RequestFix(id, _) | Self::Approve(id, _) | Self::Deny(id, _) => *id,
         }
     }
 
@@ -59,6 +83,9 @@ impl ButtonAction {
             Self::Resolve(_) => "resolve",
             Self::Diagnose(_) => "diag",
             Self::Remediate(_) => "fix",
+            Self::RequestFix(..) => "fix_request",
+            Self::Approve(..) => "fix_approve",
+            Self::Deny(..) => "fix_deny",
         }
     }
 
@@ -73,6 +100,9 @@ impl ButtonAction {
             Self::Resolve(_) => Command::Resolve { summary: None }.execute(ctx, inv).await,
             Self::Diagnose(_) => Command::Diag { runbook: None }.execute(ctx, inv).await,
             Self::Remediate(_) => Command::Fix { action: None }.execute(ctx, inv).await,
+            Self::RequestFix(_, name) => flow::request(ctx, inv, &name).await,
+            Self::Approve(_, request) => flow::approve(ctx, inv, request).await,
+            Self::Deny(_, request) => flow::deny(ctx, inv, request).await,
         }
     }
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use crate::diagnostics::DiagnosticPorts;
 use crate::ids::{ChannelId, IncidentId, SlackUserId, TeamId};
 use crate::incident::Incident;
-use crate::ports::{Chat, Clock, IncidentStore, StoreError};
+use crate::ports::{Chat, Clock, IncidentStore, RemediationStore, StoreError};
+use crate::remediation::{ClusterActions, ContainerActions};
 use crate::settings::Settings;
 use crate::timeline::{Actor, EventDraft, EventKind, Source};
 
@@ -17,6 +18,21 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub diagnostics: DiagnosticPorts,
+    pub requests: Arc<dyn RemediationStore>,
+    pub actions: RemediationPorts,
+}
+
+/// Where remediations are carried out.
+#[derive(Clone)]
+pub struct RemediationPorts {
+    pub cluster: Arc<dyn ClusterActions>,
+    pub containers: Arc<dyn ContainerActions>,
+}
+
+impl std::fmt::Debug for RemediationPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RemediationPorts { .. }")
+    }
 }
 
 impl std::fmt::Debug for Context {
@@ -36,6 +52,8 @@ pub struct Invocation {
     pub cause: Option<String>,
     /// Set when a button names its incident; otherwise the channel implies it.
     pub incident: Option<IncidentId>,
+    /// Where to answer the asker (and, for a button, to replace the message it was on).
+    pub response_url: Option<String>,
 }
 
 impl Invocation {

@@ -71,6 +71,14 @@ pub enum EventKind {
     Note { text: String },
     Resolved { summary: Option<String> },
     DiagnosticsRan { runbook: String, tally: String, results: Vec<CheckLine> },
+    RemediationRequested { request: i64, action: String, command: String },
+    RemediationRefused { request: i64, reason: String },
+    RemediationApproved { request: i64, action: String },
+    RemediationDenied { request: i64, action: String },
+    RemediationExpired { request: i64, action: String },
+    RemediationStarted { request: i64, action: String },
+    RemediationFinished { request: i64, action: String, success: bool, summary: String },
+    RemediationVerified { request: i64, action: String, success: bool, summary: String },
 }
 
 /// One check's outcome as kept on the timeline (details stay in the Slack thread).
@@ -100,6 +108,14 @@ impl EventKind {
             Self::Note { .. } => "note",
             Self::Resolved { .. } => "resolved",
             Self::DiagnosticsRan { .. } => "diagnostics_ran",
+            Self::RemediationRequested { .. } => "remediation_requested",
+            Self::RemediationRefused { .. } => "remediation_refused",
+            Self::RemediationApproved { .. } => "remediation_approved",
+            Self::RemediationDenied { .. } => "remediation_denied",
+            Self::RemediationExpired { .. } => "remediation_expired",
+            Self::RemediationStarted { .. } => "remediation_started",
+            Self::RemediationFinished { .. } => "remediation_finished",
+            Self::RemediationVerified { .. } => "remediation_verified",
         }
     }
 
@@ -130,6 +146,18 @@ impl EventKind {
                 None => "resolved".to_owned(),
             },
             Self::DiagnosticsRan { runbook, tally, .. } => format!("ran diagnostics `{runbook}`: {tally}"),
+            Self::RemediationRequested { request, command, .. } => format!("requested remediation #{request}: `{command}`"),
+            Self::RemediationRefused { request, reason } => format!("was refused approving #{request}: {reason}"),
+            Self::RemediationApproved { request, action } => format!("approved #{request} `{action}`"),
+            Self::RemediationDenied { request, action } => format!("denied #{request} `{action}`"),
+            Self::RemediationExpired { request, action } => format!("#{request} `{action}` expired unapproved"),
+            Self::RemediationStarted { request, action } => format!("started #{request} `{action}`"),
+            Self::RemediationFinished { request, success, summary, .. } => {
+                format!("#{request} {}: {summary}", if *success { "succeeded" } else { "failed" })
+            }
+            Self::RemediationVerified { request, success, summary, .. } => {
+                format!("#{request} {}: {summary}", if *success { "verified" } else { "did not verify" })
+            }
         }
     }
 }

@@ -23,3 +23,12 @@ pub async fn from_environment() -> DiagnosticPorts {
         probes: Arc::new(probes::HostProbes::new()),
     }
 }
+
+/// Where approved remediations run: Kubernetes through `KUBECONFIG` or in-cluster, Docker
+/// through `DOCKER_HOST` or the local socket.
+pub async fn remediation_from_environment() -> firebreak_commands::engine::RemediationPorts {
+    firebreak_commands::engine::RemediationPorts {
+        cluster: Arc::new(kube_actions::KubeActions::from_environment().await),
+        containers: Arc::new(docker_actions::DockerActions::from_environment()),
+    }
+}

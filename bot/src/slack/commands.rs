@@ -61,6 +61,7 @@ pub async fn slash_command(State(state): State<AppState>, body: Bytes) -> Respon
         source: Source::SlashCommand,
         cause: form.trigger_id,
         incident: None,
+        response_url: form.response_url.clone(),
     };
     let name = command.name();
     let ctx = state.ctx.clone();

@@ -90,6 +90,7 @@ pub async fn interaction(State(state): State<AppState>, body: Bytes) -> Response
             source: Source::Button,
             cause: action.action_ts,
             incident: Some(button.incident()),
+            response_url: payload.response_url.clone(),
         };
         let ctx = state.ctx.clone();
         let name = button.name();

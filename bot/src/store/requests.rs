@@ -75,11 +75,11 @@ pub(super) async fn count_runs(
     incident: Option<IncidentId>,
     since: Timestamp,
 ) -> Result<u32, StoreError> {
-    let row = sqlx::query(concat!(
+    let row = sqlx::query(
         "SELECT COUNT(*) AS runs FROM remediation_requests \
          WHERE runbook = $1 AND action = $2 AND created_at_ms >= $3 AND ($4 < 0 OR incident_id = $4) \
          AND state IN ('running', 'succeeded', 'failed', 'interrupted')",
-    ))
+    )
     .bind(runbook)
     .bind(action)
     .bind(millis(since))

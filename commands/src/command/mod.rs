@@ -3,6 +3,7 @@
 //! The doc comment of each variant is its line in `/incident help`.
 
 mod diag;
+mod fix;
 mod help;
 mod lead;
 mod list;
@@ -178,7 +179,7 @@ impl Command {
 
     /// Whether the command may take longer than Slack's 3-second ack (it calls Slack itself).
     pub fn is_slow(&self) -> bool {
-        matches!(self, Self::Start { .. } | Self::Diag { .. })
+        matches!(self, Self::Start { .. } | Self::Diag { .. } | Self::Fix { action: Some(_) })
     }
 
     /// Runs the command for `inv`; `None` means the channel was told and the asker needs no
@@ -194,6 +195,7 @@ impl Command {
             Self::Resolve { summary } => resolve::execute(ctx, inv, summary).await,
             Self::List => list::execute(ctx, inv).await,
             Self::Diag { runbook } => diag::execute(ctx, inv, runbook).await,
+            Self::Fix { action } => fix::execute(ctx, inv, action).await,
             Self::Help => Ok(Some(help_reply())),
             other => Ok(Some(not_yet::reply(other.name()))),
         }
@@ -204,3 +206,5 @@ impl Command {
 mod tests;
 #[cfg(test)]
 mod tests_diag;
+#[cfg(test)]
+mod tests_fix;

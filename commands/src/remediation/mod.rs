@@ -6,7 +6,10 @@
 //! - [`ports`] — `ClusterActions` and `ContainerActions`: execute, preview and verify.
 //! - [`request`] — a request's state machine (compare-and-set moves, exactly once).
 //! - [`policy`] — who may approve, the two-person rule, run limits; fail-closed.
+//! - [`flow`] — request, approve, deny, run once, verify; [`card`] — the approval card.
 
+pub mod card;
+pub mod flow;
 pub mod policy;
 pub mod ports;
 pub mod request;

@@ -45,6 +45,7 @@ pub fn core_v1() -> Value {
             {"name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": ["get"]},
             {"name": "pods/status", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": ["get", "patch", "update"]},
             resource("events", "event", "Event", &["ev"]),
+            resource("configmaps", "configmap", "ConfigMap", &["cm"]),
             {"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace",
              "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"], "shortNames": ["ns"]}
         ]

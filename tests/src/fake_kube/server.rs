@@ -1,5 +1,5 @@
 //! The request handler: records every request, then answers like the API server (JSON lists,
-//! Tables, Status errors, plain-text logs).
+//! Tables, Status errors, plain-text logs); writes go to `writable`.
 
 use std::sync::Arc;
 
@@ -12,21 +12,21 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::select::Selector;
-use super::{Shared, State as KubeState, RecordedRequest, discovery, table};
+use super::{Shared, State as KubeState, RecordedRequest, discovery, table, writable};
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     response
 }
 
-fn ok(body: &Value) -> Response {
+pub(super) fn ok(body: &Value) -> Response {
     json_response(StatusCode::OK, body)
 }
 
 /// A `Status` failure as the API server sends it.
-fn status(code: StatusCode, reason: &str, message: &str, details: Value) -> Response {
+pub(super) fn status(code: StatusCode, reason: &str, message: &str, details: Value) -> Response {
     let body = json!({
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": message, "reason": reason, "details": details, "code": code.as_u16()
@@ -34,36 +34,36 @@ fn status(code: StatusCode, reason: &str, message: &str, details: Value) -> Resp
     json_response(code, &body)
 }
 
-fn not_found(resource: &str, name: &str) -> Response {
+pub(super) fn not_found(resource: &str, name: &str) -> Response {
     let (group, plain) = resource.split_once('.').map_or(("", resource), |(r, g)| (g, r));
     status(StatusCode::NOT_FOUND, "NotFound", &format!("{resource} \"{name}\" not found"), json!({"name": name, "group": group, "kind": plain}))
 }
 
-fn forbidden(verb: &str, resource: &str, namespace: &str) -> Response {
+pub(super) fn forbidden(verb: &str, resource: &str, namespace: &str) -> Response {
     let message = format!(
         "{resource} is forbidden: User \"system:anonymous\" cannot {verb} resource \"{resource}\" in the namespace \"{namespace}\""
     );
     status(StatusCode::FORBIDDEN, "Forbidden", &message, json!({"kind": resource}))
 }
 
-fn bad_request(message: &str) -> Response {
+pub(super) fn bad_request(message: &str) -> Response {
     status(StatusCode::BAD_REQUEST, "BadRequest", message, json!({}))
 }
 
-fn to_value<T: Serialize>(value: &T) -> Value {
+pub(super) fn to_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-fn list<T: k8s_openapi::ListableResource + Serialize>(items: Vec<T>, resource_version: u64) -> Value {
+pub(super) fn list<T: k8s_openapi::ListableResource + Serialize>(items: Vec<T>, resource_version: u64) -> Value {
     let mut list = List::<T> { items, metadata: Default::default() };
     list.metadata.resource_version = Some(resource_version.to_string());
     to_value(&list)
 }
 
-struct Query(Vec<(String, String)>);
+pub(super) struct Query(Vec<(String, String)>);
 
 impl Query {
-    fn get(&self, key: &str) -> Option<&str> {
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
@@ -72,23 +72,33 @@ impl Query {
     }
 }
 
-pub(super) async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+pub(super) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let query = Query(serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default());
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut state = shared.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     state.requests.push(RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_owned(),
         query: query.0.clone(),
         accept: accept.clone(),
+        content_type: content_type.clone(),
+        body: String::from_utf8_lossy(&body).into_owned(),
     });
+    let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
     if method != Method::GET {
-        return status(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "the fake API server is read-only", json!({}));
+        let write = writable::Write { method: &method, query: &query, content_type: content_type.as_deref(), body: &body };
+        return writable::answer(&mut state, &segments, &write);
     }
     if query.get("watch").is_some_and(|w| w == "true" || w == "1") {
         return bad_request("the fake API server does not support watch");
     }
-    let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
     let table = table::wanted(accept.as_deref());
     answer(&mut state, &segments, &query, table, &shared.address)
 }
@@ -176,6 +186,9 @@ fn answer(state: &mut KubeState, segments: &[&str], query: &Query, table: bool, 
                 None => not_found("deployments.apps", name),
             }
         }
+        ["apis", "apps", "v1", "namespaces", ns, "deployments", name, "scale"] => writable::get_scale(state, ns, name),
+        ["api", "v1", "namespaces", ns, "configmaps"] => writable::get_configmaps(state, ns, None),
+        ["api", "v1", "namespaces", ns, "configmaps", name] => writable::get_configmaps(state, ns, Some(name)),
         ["apis", "apps", "v1", "namespaces", ns, "replicasets"] => {
             let labels = match query.selector("labelSelector") {
                 Ok(l) => l,

@@ -171,7 +171,9 @@ async fn exited_oom_killed_and_unhealthy_containers_fail() {
     assert_eq!(failed.outcome, Outcome::Fail);
     assert_eq!(failed.summary, format!("{crashed} is exited with exit code 3"));
 
-    let facts = wait_for(&host, &oom, "exited", |f| f.state == "exited").await;
+    // The engine learns of the OOM kill from an event that can arrive after the exit: wait for
+    // both (a missing flag still fails, after the wait).
+    let facts = wait_for(&host, &oom, "exited with OOMKilled", |f| f.state == "exited" && f.oom_killed).await;
     let inspect = docker.inspect_container(&oom, None::<InspectContainerOptions>).await.ok();
     let engine_says = inspect.and_then(|i| i.state).and_then(|s| s.oom_killed);
     assert_eq!((facts.oom_killed, engine_says), (true, Some(true)), "{facts:?}");

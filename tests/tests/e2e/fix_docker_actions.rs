@@ -224,3 +224,68 @@ async fn missing_containers_other_kinds_and_absent_engines_are_errors() {
     assert!(matches!(actions.execute(&missing).await, Err(ActionError::NotFound(m)) if m.contains("fb-fix-missing-")));
     assert!(matches!(actions.verify(&missing, Duration::from_secs(1)).await, Err(ActionError::NotFound(_))));
 }
+
+/// Through Slack: `/incident fix`, the approval card, a refused self-approval, an approval by
+/// an approver — the real container restarts once and the card is replaced with the evidence.
+async fn a_restart_approved_in_slack_runs_once(backend: firebreak_tests::backend::Backend) {
+    use firebreak_commands::diagnostics::runbook::{Runbook, Runbooks};
+    use firebreak_commands::ids::SlackUserId;
+    use firebreak_commands::remediation::policy::ApprovalPolicy;
+    use firebreak_commands::remediation::{ActionSpec, RunbookAction};
+    use firebreak_commands::settings::Settings;
+
+    let Some(_actions) = engine().await else { return };
+    let host = DockerHost::from_environment();
+    let docker = client(&host).await;
+    let mut cleanup = Cleanup { names: Vec::new() };
+    let name = unique("slack");
+    start(docker, &mut cleanup, &name, LONG_RUNNING, |_| {}).await;
+    let before = running_since(docker, &name).await;
+
+    let action = RunbookAction {
+        spec: ActionSpec { name: "restart-web".into(), target: ActionTarget::DockerRestart { container: name.clone() } },
+        policy: ApprovalPolicy { approvers: vec![SlackUserId::parse("U0BOB").unwrap_or_else(|| panic!()), SlackUserId::parse("U0ALICE").unwrap_or_else(|| panic!())], ..ApprovalPolicy::default() },
+    };
+    let runbook = Runbook { name: "web".into(), description: String::new(), alerts: vec![], services: vec!["web".into()], severity: None, checks: vec![], actions: vec![action] };
+    let settings = Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() };
+    let Some(app) = firebreak_tests::spawn::spawn_app(backend, settings).await else { return };
+    let channel = app.declare("U0ALICE", "start sev1 web is down").await;
+    let incident = app.open_incidents().await.remove(0);
+
+    let (menu, _) = app.slash("U0ALICE", &channel, "fix").await;
+    assert!(menu.body.contains("fix_request.restart-web"), "{}", menu.body);
+    app.click("U0ALICE", &channel, "fix_request.restart-web", &incident.id.to_string()).await;
+    app.slack
+        .wait_for("the approval card", |s| s.channel(&channel).is_some_and(|c| c.messages.iter().any(|m| m.text.contains("Approval needed"))))
+        .await;
+    let value = format!("{}:1", incident.id);
+    let (_, self_url) = app.click("U0ALICE", &channel, "fix_approve", &value).await;
+    app.slack.wait_for("the two-person refusal", |s| !s.responses(&self_url).is_empty()).await;
+    assert!(app.slack.responses(&self_url)[0].to_string().contains("two-person rule"));
+    let (_, approve_url) = app.click("U0BOB", &channel, "fix_approve", &value).await;
+    app.slack
+        .wait_for("the settled card", |s| s.responses(&approve_url).iter().any(|r| r.to_string().contains("Succeeded")))
+        .await;
+    let settled = app.slack.responses(&approve_url).last().map(|r| r.to_string()).unwrap_or_default();
+    assert!(settled.contains("\"replace_original\":true") && settled.contains("Verification"), "{settled}");
+    let (_, again_url) = app.click("U0BOB", &channel, "fix_approve", &value).await;
+    app.slack.wait_for("the second approval's answer", |s| !s.responses(&again_url).is_empty()).await;
+    assert!(app.slack.responses(&again_url)[0].to_string().contains("succeeded already"));
+    assert_ne!(running_since(docker, &name).await, before, "the container restarted");
+    let timeline = app.store_timeline(incident.id).await;
+    for kind in ["remediation_requested", "remediation_refused", "remediation_approved", "remediation_started", "remediation_finished", "remediation_verified"] {
+        assert!(timeline.contains(&kind.to_owned()), "timeline lacks {kind}: {timeline:?}");
+    }
+    assert_eq!(timeline.iter().filter(|k| *k == "remediation_started").count(), 1);
+    app.slack.assert_faithful();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_approved_in_slack_runs_once_on_sqlite() {
+    a_restart_approved_in_slack_runs_once(firebreak_tests::backend::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_approved_in_slack_runs_once_on_postgres() {
+    a_restart_approved_in_slack_runs_once(firebreak_tests::backend::Backend::Postgres).await;
+}
