@@ -226,7 +226,8 @@ async fn missing_containers_other_kinds_and_absent_engines_are_errors() {
 }
 
 /// Through Slack: `/incident fix`, the approval card, a refused self-approval, an approval by
-/// an approver — the real container restarts once and the card is replaced with the evidence.
+/// an approver clicking ten times at once — the real container restarts once and the card is
+/// replaced with the evidence.
 async fn a_restart_approved_in_slack_runs_once(backend: firebreak_tests::backend::Backend) {
     use firebreak_commands::diagnostics::runbook::{Runbook, Runbooks};
     use firebreak_commands::ids::SlackUserId;
@@ -262,10 +263,22 @@ async fn a_restart_approved_in_slack_runs_once(backend: firebreak_tests::backend
     let (_, self_url) = app.click("U0ALICE", &channel, "fix_approve", &value).await;
     app.slack.wait_for("the two-person refusal", |s| !s.responses(&self_url).is_empty()).await;
     assert!(app.slack.responses(&self_url)[0].to_string().contains("two-person rule"));
-    let (_, approve_url) = app.click("U0BOB", &channel, "fix_approve", &value).await;
+    // Ten Approve clicks at once (a double-clicking approver, Slack retries): one run.
+    let app = std::sync::Arc::new(app);
+    let clicks: Vec<_> = (0..10)
+        .map(|_| {
+            let (app, channel, value) = (app.clone(), channel.clone(), value.clone());
+            tokio::spawn(async move { app.click("U0BOB", &channel, "fix_approve", &value).await.1 })
+        })
+        .collect();
+    let mut urls = Vec::new();
+    for click in clicks {
+        urls.push(click.await.unwrap_or_else(|e| panic!("{e}")));
+    }
     app.slack
-        .wait_for("the settled card", |s| s.responses(&approve_url).iter().any(|r| r.to_string().contains("Succeeded")))
+        .wait_for("the settled card", |s| urls.iter().any(|u| s.responses(u).iter().any(|r| r.to_string().contains("Succeeded"))))
         .await;
+    let approve_url = urls.iter().find(|u| app.slack.responses(u).iter().any(|r| r.to_string().contains("Succeeded"))).cloned().unwrap_or_default();
     let settled = app.slack.responses(&approve_url).last().map(|r| r.to_string()).unwrap_or_default();
     assert!(settled.contains("\"replace_original\":true") && settled.contains("Verification"), "{settled}");
     let (_, again_url) = app.click("U0BOB", &channel, "fix_approve", &value).await;
