@@ -64,7 +64,10 @@ impl App {
         let actions = crate::adapters::remediation_from_environment().await;
         let store = Arc::new(store);
         let ports = Ports { store: store.clone(), requests: store, chat: Arc::new(SlackChat::new(api)), clock: Arc::new(SystemClock), diagnostics, actions };
-        Self::build_with(config, credentials, ports).await
+        let app = Self::build_with(config, credentials, ports).await?;
+        let ctx = app.state.ctx.clone();
+        tokio::spawn(async move { firebreak_commands::remediation::flow::report_interrupted(&ctx, &interrupted).await });
+        Ok(app)
     }
 
     /// Like [`App::build`] with the ports supplied (tests swap the clock or the store).

@@ -89,6 +89,8 @@ pub trait Chat: Send + Sync {
     async fn post_in_thread(&self, channel: &ChannelId, thread: &MessageTs, reply: &Reply) -> Result<MessageTs, ChatError>;
     /// Attaches a text file in the thread of message `thread` (output too long for a message).
     async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError>;
+    /// The members of a Slack user group (`S…`).
+    async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError>;
     /// Answers the person who asked, through the interaction's `response_url`.
     async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError>;
 }

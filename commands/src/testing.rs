@@ -146,6 +146,8 @@ pub struct RecordingChat {
     pub calls: Mutex<Vec<ChatCall>>,
     pub taken: Mutex<HashSet<String>>,
     pub fail: Mutex<HashSet<&'static str>>,
+    /// User group id → members.
+    pub usergroups: Mutex<Vec<(String, Vec<SlackUserId>)>>,
 }
 
 impl RecordingChat {
@@ -193,6 +195,10 @@ impl Chat for RecordingChat {
     }
     async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError> {
         self.record("upload_text", ChatCall::UploadText(channel.clone(), thread.clone(), filename.to_owned(), content.to_owned()))
+    }
+    async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError> {
+        let groups = lock(&self.usergroups);
+        groups.iter().find(|(id, _)| id == group).map(|(_, m)| m.clone()).ok_or_else(|| ChatError::Refused("no_such_subteam".into()))
     }
     async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError> {
         self.record("respond", ChatCall::Respond(response_url.to_owned(), reply.clone()))

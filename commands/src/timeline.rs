@@ -79,6 +79,7 @@ pub enum EventKind {
     RemediationStarted { request: i64, action: String },
     RemediationFinished { request: i64, action: String, success: bool, summary: String },
     RemediationVerified { request: i64, action: String, success: bool, summary: String },
+    RemediationInterrupted { request: i64, action: String },
 }
 
 /// One check's outcome as kept on the timeline (details stay in the Slack thread).
@@ -116,6 +117,7 @@ impl EventKind {
             Self::RemediationStarted { .. } => "remediation_started",
             Self::RemediationFinished { .. } => "remediation_finished",
             Self::RemediationVerified { .. } => "remediation_verified",
+            Self::RemediationInterrupted { .. } => "remediation_interrupted",
         }
     }
 
@@ -154,6 +156,9 @@ impl EventKind {
             Self::RemediationStarted { request, action } => format!("started #{request} `{action}`"),
             Self::RemediationFinished { request, success, summary, .. } => {
                 format!("#{request} {}: {summary}", if *success { "succeeded" } else { "failed" })
+            }
+            Self::RemediationInterrupted { request, action } => {
+                format!("#{request} `{action}` was interrupted by a restart — state unknown, not re-run")
             }
             Self::RemediationVerified { request, success, summary, .. } => {
                 format!("#{request} {}: {summary}", if *success { "verified" } else { "did not verify" })

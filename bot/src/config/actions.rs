@@ -38,6 +38,9 @@ pub struct ActionConfig {
     /// Slack user ids allowed to approve. None → the action can never run (fail-closed).
     #[serde(default)]
     pub approvers: Vec<String>,
+    /// Slack user group ids (`S…`) whose members may approve.
+    #[serde(default)]
+    pub approver_groups: Vec<String>,
     /// Severities where the requester may not approve their own request (default sev1, sev2).
     pub two_person_rule: Option<Vec<String>>,
     pub max_runs_per_incident: Option<u32>,
@@ -140,8 +143,15 @@ impl ActionConfig {
                 .map(|s| Severity::parse(s).ok_or_else(|| field("two_person_rule", format!("`{s}` is not sev1..sev4"))))
                 .collect::<Result<_, _>>()?,
         };
+        for (i, group) in self.approver_groups.iter().enumerate() {
+            let valid = group.len() >= 2 && group.starts_with('S') && group.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if !valid {
+                return Err(field(&format!("approver_groups[{i}]"), format!("`{group}` is not a Slack user group id (S…)")));
+            }
+        }
         Ok(ApprovalPolicy {
             approvers,
+            approver_groups: self.approver_groups.clone(),
             two_person_severities,
             max_runs_per_incident: self.max_runs_per_incident,
             max_runs_per_hour: self.max_runs_per_hour,

@@ -84,6 +84,10 @@ impl Chat for SlackChat {
         self.api.upload_text(channel, thread, filename, content).await
     }
 
+    async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError> {
+        self.api.usergroup_members(group).await
+    }
+
     async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError> {
         self.api.respond(response_url, &render::response_body(reply)).await
     }

@@ -7,5 +7,6 @@ pub mod events;
 pub mod interactions;
 pub mod render;
 pub mod upload;
+pub mod usergroups;
 pub mod verify;
 pub mod web_api;

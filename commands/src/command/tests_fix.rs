@@ -148,3 +148,22 @@ async fn ten_simultaneous_approvals_run_it_once() {
     }
     assert_eq!((approved, w.actions.executions()), (1, 1));
 }
+
+#[tokio::test]
+async fn a_run_cut_off_by_a_restart_is_reported_and_never_rerun() {
+    use crate::remediation::request::{Move, RequestId, RequestState};
+    let w = world().await;
+    fix(&w, "U1", "fix restart-web").await.unwrap_or_else(|e| panic!("{e}"));
+    let id = RequestId(1);
+    for (from, to) in [(RequestState::Requested, RequestState::Approved), (RequestState::Approved, RequestState::Running)] {
+        let step = Move { from, to, by: Some(user("U2")), at: test_time(), result: None };
+        assert!(w.ctx.requests.move_request(id, &step).await.unwrap_or(false));
+    }
+    // The process died here; the next one starts:
+    let interrupted = w.ctx.requests.interrupt_running(test_time()).await.unwrap_or_default();
+    crate::remediation::flow::report_interrupted(&w.ctx, &interrupted).await;
+    assert!(w.chat.calls().iter().any(|c| matches!(c, ChatCall::Post(_, r) if r.text.contains("state unknown"))));
+    assert!(kinds(&w).await.contains(&"remediation_interrupted".to_owned()));
+    refused(click(&w, "U3", "fix_approve", 1).await, "interrupted already");
+    assert_eq!(w.actions.executions(), 0);
+}

@@ -35,10 +35,10 @@ pub fn menu(incident: IncidentId, runbook: &str, actions: &[RunbookAction]) -> R
 
 /// The card posted when an action is requested.
 pub fn approval(request: &RemediationRequest, action: &RunbookAction, preview: &str) -> Reply {
-    let approvers = if action.policy.approvers.is_empty() {
+    let approvers = if action.policy.approvers.is_empty() && action.policy.approver_groups.is_empty() {
         "_nobody — this action cannot run until approvers are configured_".to_owned()
     } else {
-        action.policy.approvers.iter().map(|a| a.mention()).collect::<Vec<_>>().join(", ")
+        action.policy.approvers_text()
     };
     let value = format!("{}:{}", request.incident, request.id);
     Reply::blocks(

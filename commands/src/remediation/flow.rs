@@ -101,7 +101,8 @@ pub async fn approve(ctx: &Context, inv: &Invocation, id: RequestId) -> Result<O
         in_incident: ctx.requests.count_runs(&request.runbook, &request.action, Some(incident.id), jiff::Timestamp::UNIX_EPOCH).await?,
         in_last_hour: ctx.requests.count_runs(&request.runbook, &request.action, None, hour_ago).await?,
     };
-    if let Err(refusal) = action.policy.check(&request, &inv.user, incident.severity, now, runs) {
+    let in_group = in_approver_group(ctx, &action, &inv.user).await;
+    if let Err(refusal) = action.policy.check(&request, &inv.user, in_group, incident.severity, now, runs) {
         if refusal == Refusal::Expired && ctx.requests.move_request(id, &mv(RequestState::Requested, RequestState::Expired, None, ctx, None)).await? {
             record(ctx, inv, &incident, EventKind::RemediationExpired { request: id.0, action: request.action.clone() }).await?;
             respond(ctx, inv, &card::settled(&request, &request.action, ":hourglass: Expired unapproved", &[])).await;
@@ -120,6 +121,22 @@ pub async fn approve(ctx: &Context, inv: &Invocation, id: RequestId) -> Result<O
     let running = format!(":gear: Running — approved by {}", inv.user.mention());
     respond(ctx, inv, &card::settled(&request, &request.action, &running, &[format!("`{}`", action.spec.target.describe())])).await;
     run(ctx, inv, &incident, &request, &action).await
+}
+
+/// Whether `user` belongs to one of the action's approver groups. Slack is asked at each click
+/// (membership changes); if it cannot answer, the answer is no — the policy fails closed.
+async fn in_approver_group(ctx: &Context, action: &RunbookAction, user: &crate::ids::SlackUserId) -> bool {
+    if action.policy.approvers.contains(user) {
+        return false;
+    }
+    for group in &action.policy.approver_groups {
+        match ctx.chat.usergroup_members(group).await {
+            Ok(members) if members.contains(user) => return true,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, usergroup = %group, "could not read approver group; treating as not a member"),
+        }
+    }
+    false
 }
 
 /// Executes once, records the result, verifies, re-runs the runbook's health checks, and
@@ -159,7 +176,8 @@ async fn health_checks(ctx: &Context, runbook: &str) -> Vec<String> {
 /// A Deny click by an approver or the requester.
 pub async fn deny(ctx: &Context, inv: &Invocation, id: RequestId) -> Result<Option<Reply>, CommandError> {
     let (incident, request, action) = load(ctx, inv, id).await?;
-    if !action.policy.approvers.contains(&inv.user) && request.requested_by != inv.user {
+    let may_deny = action.policy.approvers.contains(&inv.user) || request.requested_by == inv.user || in_approver_group(ctx, &action, &inv.user).await;
+    if !may_deny {
         let reason = "only an approver or the requester may deny".to_owned();
         record(ctx, inv, &incident, EventKind::RemediationRefused { request: id.0, reason: reason.clone() }).await?;
         return Err(CommandError::User(format!("Not denied: {reason}.")));
@@ -179,4 +197,38 @@ async fn respond(ctx: &Context, inv: &Invocation, reply: &Reply) {
     {
         tracing::warn!(%error, "could not update the approval card");
     }
+}
+
+/// After a restart: tells each interrupted request's incident channel that its outcome is
+/// unknown and that it will not run again, and records it. Failures are logged, not fatal.
+pub async fn report_interrupted(ctx: &Context, ids: &[RequestId]) {
+    for id in ids {
+        if let Err(error) = report_one(ctx, *id).await {
+            tracing::warn!(request = %id, %error, "could not report an interrupted remediation");
+        }
+    }
+}
+
+async fn report_one(ctx: &Context, id: RequestId) -> Result<(), CommandError> {
+    let Some(request) = ctx.requests.request(id).await? else { return Ok(()) };
+    let Some(incident) = ctx.store.incident(request.incident).await? else { return Ok(()) };
+    let kind = EventKind::RemediationInterrupted { request: id.0, action: request.action.clone() };
+    let event = crate::timeline::NewEvent {
+        incident: incident.id,
+        at: ctx.clock.now(),
+        actor: crate::timeline::Actor::Firebreak,
+        source: crate::timeline::Source::Firebreak,
+        kind,
+        cause: Some(format!("interrupted:{id}")),
+    };
+    ctx.store.append(event).await?;
+    if let Some(channel) = &incident.channel {
+        let text = format!(
+            ":warning: Remediation #{id} `{}` was interrupted by a restart of Firebreak — *state unknown*. \
+             It will not run again by itself; check its target, and request it anew with `/incident fix {}` if needed.",
+            request.action, request.action
+        );
+        ctx.chat.post(channel, &Reply::in_channel(text)).await.map_err(|e| CommandError::Internal(e.to_string()))?;
+    }
+    Ok(())
 }

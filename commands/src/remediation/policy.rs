@@ -11,6 +11,8 @@ use crate::severity::Severity;
 pub struct ApprovalPolicy {
     /// Slack users who may approve.
     pub approvers: Vec<SlackUserId>,
+    /// Slack user groups (`S…`) whose members may approve.
+    pub approver_groups: Vec<String>,
     /// Severities at which the requester may not approve their own request (two-person rule).
     pub two_person_severities: Vec<Severity>,
     /// At most this many runs per incident.
@@ -23,6 +25,7 @@ impl Default for ApprovalPolicy {
     fn default() -> Self {
         Self {
             approvers: Vec::new(),
+            approver_groups: Vec::new(),
             two_person_severities: vec![Severity::Sev1, Severity::Sev2],
             max_runs_per_incident: None,
             max_runs_per_hour: None,
@@ -57,11 +60,14 @@ pub struct RunCounts {
 }
 
 impl ApprovalPolicy {
-    /// Whether `approver` may approve `request` now, for an incident of `severity`.
+    /// Whether `approver` may approve `request` now, for an incident of `severity`;
+    /// `in_approver_group` says whether they belong to one of `approver_groups` (the caller
+    /// asks Slack, since group membership changes).
     pub fn check(
         &self,
         request: &RemediationRequest,
         approver: &SlackUserId,
+        in_approver_group: bool,
         severity: Severity,
         now: Timestamp,
         runs: RunCounts,
@@ -72,12 +78,11 @@ impl ApprovalPolicy {
         if now >= request.expires_at {
             return Err(Refusal::Expired);
         }
-        if self.approvers.is_empty() {
+        if self.approvers.is_empty() && self.approver_groups.is_empty() {
             return Err(Refusal::NoApprovers);
         }
-        if !self.approvers.contains(approver) {
-            let names: Vec<String> = self.approvers.iter().map(SlackUserId::mention).collect();
-            return Err(Refusal::NotAnApprover(names.join(", ")));
+        if !self.approvers.contains(approver) && !in_approver_group {
+            return Err(Refusal::NotAnApprover(self.approvers_text()));
         }
         if &request.requested_by == approver && self.two_person_severities.contains(&severity) {
             return Err(Refusal::SelfApproval(severity));
@@ -89,6 +94,15 @@ impl ApprovalPolicy {
             return Err(Refusal::PerHourLimit(max));
         }
         Ok(())
+    }
+}
+
+impl ApprovalPolicy {
+    /// `<@U1>, <!subteam^S2>`: approvers as Slack renders them.
+    pub fn approvers_text(&self) -> String {
+        let users = self.approvers.iter().map(SlackUserId::mention);
+        let groups = self.approver_groups.iter().map(|g| format!("<!subteam^{g}>"));
+        users.chain(groups).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -129,19 +143,22 @@ mod tests {
         let now = test_time();
         let ok = RunCounts::default();
         let r = request();
-        assert_eq!(policy().check(&r, &user("U2"), Severity::Sev1, now, ok), Ok(()));
-        assert!(matches!(policy().check(&r, &user("U9"), Severity::Sev1, now, ok), Err(Refusal::NotAnApprover(_))));
-        assert_eq!(policy().check(&r, &user("U1"), Severity::Sev1, now, ok), Err(Refusal::SelfApproval(Severity::Sev1)));
-        assert_eq!(policy().check(&r, &user("U1"), Severity::Sev3, now, ok), Ok(()), "self-approval is fine below SEV2");
-        assert_eq!(ApprovalPolicy::default().check(&r, &user("U2"), Severity::Sev4, now, ok), Err(Refusal::NoApprovers));
+        assert_eq!(policy().check(&r, &user("U2"), false, Severity::Sev1, now, ok), Ok(()));
+        assert!(matches!(policy().check(&r, &user("U9"), false, Severity::Sev1, now, ok), Err(Refusal::NotAnApprover(_))));
+        assert_eq!(policy().check(&r, &user("U1"), false, Severity::Sev1, now, ok), Err(Refusal::SelfApproval(Severity::Sev1)));
+        assert_eq!(policy().check(&r, &user("U1"), false, Severity::Sev3, now, ok), Ok(()), "self-approval is fine below SEV2");
+        assert_eq!(ApprovalPolicy::default().check(&r, &user("U2"), false, Severity::Sev4, now, ok), Err(Refusal::NoApprovers));
         let later = now + jiff::SignedDuration::from_mins(15);
-        assert_eq!(policy().check(&r, &user("U2"), Severity::Sev1, later, ok), Err(Refusal::Expired));
+        assert_eq!(policy().check(&r, &user("U2"), false, Severity::Sev1, later, ok), Err(Refusal::Expired));
         let denied = RemediationRequest { state: RequestState::Denied, ..request() };
-        assert_eq!(policy().check(&denied, &user("U2"), Severity::Sev1, now, ok), Err(Refusal::AlreadyDecided("denied")));
+        assert_eq!(policy().check(&denied, &user("U2"), false, Severity::Sev1, now, ok), Err(Refusal::AlreadyDecided("denied")));
+        let by_group = ApprovalPolicy { approvers: vec![], approver_groups: vec!["S0LEADS".into()], ..ApprovalPolicy::default() };
+        assert_eq!(by_group.check(&r, &user("U7"), true, Severity::Sev1, now, ok), Ok(()), "a group member may approve");
+        assert!(matches!(by_group.check(&r, &user("U7"), false, Severity::Sev1, now, ok), Err(Refusal::NotAnApprover(_))));
         let limited = ApprovalPolicy { max_runs_per_incident: Some(2), max_runs_per_hour: Some(3), ..policy() };
         let twice = RunCounts { in_incident: 2, in_last_hour: 2 };
-        assert_eq!(limited.check(&r, &user("U2"), Severity::Sev1, now, twice), Err(Refusal::PerIncidentLimit(2)));
+        assert_eq!(limited.check(&r, &user("U2"), false, Severity::Sev1, now, twice), Err(Refusal::PerIncidentLimit(2)));
         let busy_hour = RunCounts { in_incident: 0, in_last_hour: 3 };
-        assert_eq!(limited.check(&r, &user("U2"), Severity::Sev1, now, busy_hour), Err(Refusal::PerHourLimit(3)));
+        assert_eq!(limited.check(&r, &user("U2"), false, Severity::Sev1, now, busy_hour), Err(Refusal::PerHourLimit(3)));
     }
 }

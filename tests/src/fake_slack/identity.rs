@@ -1,4 +1,5 @@
-//! Who the bot is (`auth.test`) and who the workspace's users are (`users.info`).
+//! Who the bot is (`auth.test`), who the workspace's users are (`users.info`), and who is in
+//! which user group (`usergroups.users.list`).
 
 use serde_json::{Value, json};
 
@@ -48,4 +49,10 @@ pub(super) fn users_info(state: &State, args: &Args) -> Outcome {
             },
         }
     }))
+}
+
+pub(super) fn usergroup_users(state: &State, args: &Args) -> Outcome {
+    let group = args.non_empty("usergroup").ok_or(Rejection::slack("invalid_arguments"))?;
+    let members = state.usergroups.get(&group).ok_or(Rejection::slack("no_such_subteam"))?;
+    Ok(json!({ "users": members }))
 }

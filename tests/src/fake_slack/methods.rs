@@ -41,6 +41,7 @@ pub(super) fn dispatch(state: &mut State, method: &str, args: &Args) -> Outcome 
     match method {
         "auth.test" => Ok(identity::auth_test()),
         "users.info" => identity::users_info(state, args),
+        "usergroups.users.list" => identity::usergroup_users(state, args),
         "conversations.create" => conversations::create(state, args),
         "conversations.invite" => conversations::invite(state, args),
         "conversations.setTopic" => conversations::set_topic(state, args),

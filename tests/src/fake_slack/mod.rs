@@ -173,6 +173,11 @@ impl FakeSlack {
         true
     }
 
+    /// Creates user group `id` (`S…`) with `members`, for `usergroups.users.list`.
+    pub fn add_usergroup(&self, id: &str, members: &[&str]) {
+        lock(&self.shared).usergroups.insert(id.to_owned(), members.iter().map(|m| (*m).to_owned()).collect());
+    }
+
     /// Makes `id` a known user (needed for any user under `strict_users(true)`).
     pub fn add_user(&self, id: &str) {
         lock(&self.shared).users.insert(id.to_owned());

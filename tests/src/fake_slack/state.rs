@@ -62,6 +62,8 @@ pub(super) struct State {
     pub(super) violations: Vec<String>,
     pub(super) channels: Vec<ChannelRecord>,
     pub(super) users: BTreeSet<String>,
+    /// User group id (`S…`) → member ids.
+    pub(super) usergroups: std::collections::BTreeMap<String, Vec<String>>,
     pub(super) strict_users: bool,
     pub(super) faults: Faults,
     /// Bodies accepted per response_url id.
@@ -80,6 +82,7 @@ impl State {
             violations: Vec::new(),
             channels: Vec::new(),
             users: BTreeSet::from([BOT_USER.to_owned(), HUMAN_USER.to_owned()]),
+            usergroups: std::collections::BTreeMap::new(),
             strict_users: false,
             faults: Faults::default(),
             response_urls: BTreeMap::new(),

@@ -302,3 +302,42 @@ async fn a_restart_approved_in_slack_runs_once_on_sqlite() {
 async fn a_restart_approved_in_slack_runs_once_on_postgres() {
     a_restart_approved_in_slack_runs_once(firebreak_tests::backend::Backend::Postgres).await;
 }
+
+/// Approver groups: a member of the configured user group may approve; Slack is asked at the
+/// click; someone outside it may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_of_an_approver_group_may_approve() {
+    use firebreak_commands::diagnostics::runbook::{Runbook, Runbooks};
+    use firebreak_commands::remediation::policy::ApprovalPolicy;
+    use firebreak_commands::remediation::{ActionSpec, RunbookAction};
+    use firebreak_commands::settings::Settings;
+
+    let Some(_actions) = engine().await else { return };
+    let host = DockerHost::from_environment();
+    let docker = client(&host).await;
+    let mut cleanup = Cleanup { names: Vec::new() };
+    let name = unique("group");
+    start(docker, &mut cleanup, &name, LONG_RUNNING, |_| {}).await;
+    let action = RunbookAction {
+        spec: ActionSpec { name: "restart-web".into(), target: ActionTarget::DockerRestart { container: name.clone() } },
+        policy: ApprovalPolicy { approver_groups: vec!["S0LEADS".into()], ..ApprovalPolicy::default() },
+    };
+    let runbook = Runbook { name: "web".into(), description: String::new(), alerts: vec![], services: vec!["web".into()], severity: None, checks: vec![], actions: vec![action] };
+    let settings = Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() };
+    let Some(app) = firebreak_tests::spawn::spawn_app(firebreak_tests::backend::Backend::Sqlite, settings).await else { return };
+    app.slack.add_usergroup("S0LEADS", &["U0CAROL"]);
+    let channel = app.declare("U0ALICE", "start sev2 web slow").await;
+    let incident = app.open_incidents().await.remove(0);
+    app.slash("U0ALICE", &channel, "fix restart-web").await;
+    app.slack
+        .wait_for("the approval card", |s| s.channel(&channel).is_some_and(|c| c.messages.iter().any(|m| m.blocks.to_string().contains("<!subteam^S0LEADS>"))))
+        .await;
+    let value = format!("{}:1", incident.id);
+    let (_, outsider) = app.click("U0DAVE", &channel, "fix_approve", &value).await;
+    app.slack.wait_for("the outsider's refusal", |s| !s.responses(&outsider).is_empty()).await;
+    assert!(app.slack.responses(&outsider)[0].to_string().contains("not an approver"));
+    let (_, member) = app.click("U0CAROL", &channel, "fix_approve", &value).await;
+    app.slack.wait_for("the run", |s| s.responses(&member).iter().any(|r| r.to_string().contains("Succeeded"))).await;
+    assert_eq!(app.slack.calls_to("usergroups.users.list").len(), 2);
+    app.slack.assert_faithful();
+}
