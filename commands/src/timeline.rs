@@ -80,6 +80,11 @@ pub enum EventKind {
     RemediationFinished { request: i64, action: String, success: bool, summary: String },
     RemediationVerified { request: i64, action: String, success: bool, summary: String },
     RemediationInterrupted { request: i64, action: String },
+    /// A follow-up action item for the postmortem (`/incident action`).
+    ActionItem { text: String },
+    /// A key time (detected, acknowledged, mitigated…) set by hand; it overrides the one
+    /// taken from the events.
+    KeyTimeSet { which: String, at: Timestamp },
 }
 
 /// One check's outcome as kept on the timeline (details stay in the Slack thread).
@@ -118,6 +123,8 @@ impl EventKind {
             Self::RemediationFinished { .. } => "remediation_finished",
             Self::RemediationVerified { .. } => "remediation_verified",
             Self::RemediationInterrupted { .. } => "remediation_interrupted",
+            Self::ActionItem { .. } => "action_item",
+            Self::KeyTimeSet { .. } => "key_time_set",
         }
     }
 
@@ -157,6 +164,8 @@ impl EventKind {
             Self::RemediationFinished { request, success, summary, .. } => {
                 format!("#{request} {}: {summary}", if *success { "succeeded" } else { "failed" })
             }
+            Self::ActionItem { text } => format!("action item: {text}"),
+            Self::KeyTimeSet { which, at } => format!("set the {which} time to {}", at.strftime("%Y-%m-%d %H:%M UTC")),
             Self::RemediationInterrupted { request, action } => {
                 format!("#{request} `{action}` was interrupted by a restart — state unknown, not re-run")
             }

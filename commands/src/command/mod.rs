@@ -4,6 +4,7 @@
 
 mod diag;
 mod fix;
+mod followup;
 mod help;
 mod lead;
 mod list;
@@ -141,7 +142,7 @@ impl Command {
             "lead" => lead::parse(rest),
             "note" => Ok(Self::Note { text: required_text(rest, "note", "the note's text")? }),
             "action" => Ok(Self::Action { text: required_text(rest, "action", "the action item")? }),
-            "time" => not_yet::parse_time(rest),
+            "time" => followup::parse_time(rest),
             "diag" => Ok(Self::Diag { runbook: optional_text(rest, "diag")? }),
             "fix" => Ok(Self::Fix { action: optional_text(rest, "fix")? }),
             "escalate" => Ok(Self::Escalate { reason: optional_text(rest, "escalate")? }),
@@ -196,6 +197,8 @@ impl Command {
             Self::List => list::execute(ctx, inv).await,
             Self::Diag { runbook } => diag::execute(ctx, inv, runbook).await,
             Self::Fix { action } => fix::execute(ctx, inv, action).await,
+            Self::Action { text } => followup::action_item(ctx, inv, text).await,
+            Self::Time { which, at } => followup::key_time(ctx, inv, which, at).await,
             Self::Help => Ok(Some(help_reply())),
             other => Ok(Some(not_yet::reply(other.name()))),
         }

@@ -142,3 +142,26 @@ async fn setting_the_same_status_twice_is_refused() {
     let result = Command::parse("status investigating").unwrap_or_else(|e| panic!("{e}")).execute(&ctx, &invocation("U1", "C1")).await;
     assert!(matches!(result, Err(CommandError::User(m)) if m.contains("already Investigating")));
 }
+
+#[tokio::test]
+async fn action_items_and_key_times_are_recorded_even_after_resolution() {
+    let (ctx, store, chat) = test_context(Settings::default());
+    start(&ctx, "start sev2 checkout errors").await;
+    let in_channel = invocation("U300", "C1");
+    for text in ["resolve fixed", "action add an alert on 502s", "time detected 03:05"] {
+        let command = Command::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(command.execute(&ctx, &in_channel).await.is_ok(), "{text}");
+    }
+    let events = store.timeline(crate::ids::IncidentId(1)).await.unwrap_or_default();
+    let item = events.iter().find(|e| e.kind.key() == "action_item").map(|e| e.kind.describe());
+    assert_eq!(item.as_deref(), Some("action item: add an alert on 502s"));
+    let Some(crate::timeline::EventKind::KeyTimeSet { which, at }) = events.last().map(|e| e.kind.clone()) else { panic!("no key time") };
+    // The test clock reads 03:12 UTC: 03:05 is seven minutes earlier, the same day.
+    assert_eq!((which.as_str(), at), ("detected", crate::testing::test_time() - jiff::SignedDuration::from_mins(7)));
+    assert!(chat.calls().iter().any(|c| matches!(c, ChatCall::Post(_, r) if r.text.contains("set the detected time to 2026-11-23 03:05 UTC"))));
+    let later = Command::parse("time mitigated 23:50").unwrap_or_else(|e| panic!("{e}")).execute(&ctx, &in_channel).await;
+    assert!(later.is_ok());
+    let events = store.timeline(crate::ids::IncidentId(1)).await.unwrap_or_default();
+    let Some(crate::timeline::EventKind::KeyTimeSet { at, .. }) = events.last().map(|e| e.kind.clone()) else { panic!("no key time") };
+    assert!(at < crate::testing::test_time(), "23:50 means yesterday evening, never the future");
+}
