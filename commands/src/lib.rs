@@ -22,6 +22,7 @@ pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod ports;
+pub mod postmortem;
 pub mod remediation;
 pub mod reply;
 pub mod settings;

@@ -7,6 +7,7 @@ mod fix;
 mod followup;
 mod help;
 mod lead;
+mod postmortem;
 mod list;
 mod note;
 mod not_yet;
@@ -199,6 +200,7 @@ impl Command {
             Self::Fix { action } => fix::execute(ctx, inv, action).await,
             Self::Action { text } => followup::action_item(ctx, inv, text).await,
             Self::Time { which, at } => followup::key_time(ctx, inv, which, at).await,
+            Self::Postmortem => postmortem::execute(ctx, inv).await,
             Self::Help => Ok(Some(help_reply())),
             other => Ok(Some(not_yet::reply(other.name()))),
         }

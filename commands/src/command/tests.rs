@@ -165,3 +165,19 @@ async fn action_items_and_key_times_are_recorded_even_after_resolution() {
     let Some(crate::timeline::EventKind::KeyTimeSet { at, .. }) = events.last().map(|e| e.kind.clone()) else { panic!("no key time") };
     assert!(at < crate::testing::test_time(), "23:50 means yesterday evening, never the future");
 }
+
+#[tokio::test]
+async fn postmortem_attaches_the_draft_in_the_card_thread() {
+    let (ctx, _store, chat) = test_context(Settings::default());
+    start(&ctx, "start sev2 checkout errors").await;
+    let reply = Command::parse("postmortem").unwrap_or_else(|e| panic!("{e}")).execute(&ctx, &invocation("U300", "C1")).await;
+    let reply = reply.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("no reply"));
+    assert!(reply.text.contains("postmortem-1.md"), "{}", reply.text);
+    let upload = chat.calls().into_iter().find_map(|c| match c {
+        ChatCall::UploadText(_, _, name, content) => Some((name, content)),
+        _ => None,
+    });
+    let (name, content) = upload.unwrap_or_else(|| panic!("nothing attached"));
+    assert_eq!(name, "postmortem-1.md");
+    assert!(content.contains("## Incident Summary") && content.contains("- **Severity**: SEV2"), "{content}");
+}
