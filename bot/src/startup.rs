@@ -86,6 +86,7 @@ impl App {
             ctx,
             verifier: Arc::new(SlackEventSignatureVerifier::new(&secret)),
             metrics: http::metrics::handle(),
+            api_token: config.api_token.clone(),
         };
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         Ok(Self { listener, state })

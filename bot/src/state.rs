@@ -12,6 +12,8 @@ pub struct AppState {
     pub ctx: Context,
     pub verifier: Arc<SlackEventSignatureVerifier>,
     pub metrics: PrometheusHandle,
+    /// `FIREBREAK_API_TOKEN`, for the read endpoints.
+    pub api_token: Option<crate::config::Secret>,
 }
 
 impl std::fmt::Debug for AppState {

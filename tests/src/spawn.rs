@@ -16,6 +16,7 @@ use crate::signing;
 pub const BOT_TOKEN: &str = "xoxb-test-token-0000";
 pub const SIGNING_SECRET: &str = "test-signing-secret-8f742231b10e";
 pub const TEAM: &str = "T0001";
+pub const API_TOKEN: &str = "test-api-token-5b1c";
 
 /// A running app plus everything a test needs to drive and inspect it.
 #[derive(Debug)]
@@ -68,6 +69,7 @@ pub async fn spawn_app_with(backend: Backend, settings: impl FnOnce(&FakeSlack) 
         config_file_found: false,
         settings,
         log_json: false,
+        api_token: Some(Secret::new(API_TOKEN)),
     };
     let app = App::build(&config).await.unwrap_or_else(|e| panic!("app failed to build: {e}"));
     let base_url = format!("http://127.0.0.1:{}", app.port());

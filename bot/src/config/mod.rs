@@ -34,6 +34,8 @@ pub struct Config {
     pub config_file_found: bool,
     pub settings: Settings,
     pub log_json: bool,
+    /// Bearer token the `/incidents/…` read endpoints require; unset disables them.
+    pub api_token: Option<Secret>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://firebreak.db";
@@ -74,6 +76,7 @@ impl Config {
             config_file_found: found,
             settings,
             log_json,
+            api_token: env("FIREBREAK_API_TOKEN").map(Secret::new),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: Slack routes behind signature verification, health and metrics.
 
 pub mod health;
+pub mod incidents;
 pub mod metrics;
 
 use axum::extract::DefaultBodyLimit;
@@ -23,6 +24,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::render))
+        .route("/incidents/{id}/postmortem.md", get(incidents::postmortem))
+        .route("/incidents/{id}/timeline.json", get(incidents::timeline))
         .layer(middleware::from_fn(metrics::count_requests))
         .with_state(state)
 }

@@ -46,4 +46,26 @@ async fn readiness_fails_when_the_database_is_gone() {
     assert_eq!(live.status, 200, "liveness does not depend on the database");
 }
 
-on_both_backends!(health_and_metrics_report_what_happened);
+
+async fn the_incident_api_exports_postmortem_and_timeline_behind_its_token(backend: Backend) {
+    let Some(app) = spawn_app(backend, Settings::default()).await else { return };
+    let channel = app.declare("U0ALICE", "start sev2 checkout errors").await;
+    app.slash("U0ALICE", &channel, "action add a checkout canary").await;
+    let id = app.open_incidents().await.remove(0).id;
+    let url = |what: &str| format!("{}/incidents/{id}/{what}", app.base_url);
+    let without = app.send(app.http.get(url("postmortem.md"))).await;
+    assert_eq!(without.status, 401);
+    let wrong = app.send(app.http.get(url("timeline.json")).bearer_auth("guess")).await;
+    assert_eq!(wrong.status, 401);
+    let postmortem = app.send(app.http.get(url("postmortem.md")).bearer_auth(firebreak_tests::spawn::API_TOKEN)).await;
+    assert_eq!(postmortem.status, 200);
+    assert!(postmortem.body.contains("## Incident Summary") && postmortem.body.contains("- [ ] add a checkout canary"), "{}", postmortem.body);
+    let timeline = app.send(app.http.get(url("timeline.json")).bearer_auth(firebreak_tests::spawn::API_TOKEN)).await;
+    let kinds: Vec<String> = timeline.json()["events"].as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str().map(str::to_owned)).collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("declared"));
+    assert!(kinds.contains(&"action_item".to_owned()));
+    let missing = app.send(app.http.get(format!("{}/incidents/999/timeline.json", app.base_url)).bearer_auth(firebreak_tests::spawn::API_TOKEN)).await;
+    assert_eq!(missing.status, 404);
+}
+
+on_both_backends!(health_and_metrics_report_what_happened, the_incident_api_exports_postmortem_and_timeline_behind_its_token);
