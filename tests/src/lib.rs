@@ -5,5 +5,6 @@ pub mod backend;
 pub mod docker_images;
 pub mod fake_kube;
 pub mod fake_slack;
+pub mod kubectl;
 pub mod signing;
 pub mod spawn;

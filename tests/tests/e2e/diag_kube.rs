@@ -1,8 +1,6 @@
 //! Kubernetes diagnostics end to end: the real kubectl against the fake API server (the proof the
 //! fake is faithful), `KubeCluster` against the fake, and whole checks through `evaluate`.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +9,7 @@ use firebreak_commands::diagnostics::evaluate::evaluate;
 use firebreak_commands::diagnostics::spec::{LabelSelector, LogPattern};
 use firebreak_commands::diagnostics::{CheckSpec, CheckTarget, Cluster, DiagnosticPorts, Outcome, ProbeError};
 use firebreak_commands::testing::diagnostics::FakeTargets;
+use firebreak_tests::kubectl::Kubectl;
 use firebreak_tests::fake_kube::{FakeKube, deployment, event, pod};
 use jiff::Timestamp;
 
@@ -21,48 +20,6 @@ fn selector() -> LabelSelector {
 }
 
 // ---- the real kubectl against the fake ----
-
-/// A kubeconfig for the fake and a discovery cache dir, removed on drop.
-struct Kubectl {
-    dir: PathBuf,
-}
-
-impl Kubectl {
-    fn new(fake: &FakeKube) -> Option<Kubectl> {
-        if !std::path::Path::new("/usr/bin/kubectl").exists() && Command::new("kubectl").arg("version").arg("--client").output().is_err() {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "kubectl is required in CI");
-            eprintln!("kubectl not installed; skipping");
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("firebreak-kubectl-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let config = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: nobody\n    namespace: default\ncurrent-context: fake\nusers:\n- name: nobody\n  user: {{}}\n",
-            fake.url()
-        );
-        std::fs::write(dir.join("config"), config).expect("kubeconfig");
-        Some(Kubectl { dir })
-    }
-
-    async fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let mut command = Command::new("kubectl");
-        command
-            .env("KUBECONFIG", self.dir.join("config"))
-            .env("HOME", &self.dir)
-            .arg("--request-timeout=5s")
-            .arg(format!("--cache-dir={}", self.dir.join("cache").display()))
-            .args(args);
-        let output = tokio::task::spawn_blocking(move || command.output()).await.expect("join").expect("run kubectl");
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
-    }
-}
-
-impl Drop for Kubectl {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn seed(fake: &FakeKube) {
     fake.add_pod(pod("nerf-edge-kit-7f9c6b5d8-abcde").label("app", "nerf-edge-kit").container("edge", "nerf/edge-kit:2.1").build());
