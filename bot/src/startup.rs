@@ -60,8 +60,10 @@ impl App {
             tracing::warn!(count = interrupted.len(), "remediations were interrupted by a restart; state unknown");
         }
         let api = SlackWebApi::new(&config.slack_api_url, &credentials.bot_token)?;
-        let diagnostics = crate::adapters::from_environment().await;
-        let actions = crate::adapters::remediation_from_environment().await;
+        // One Kubernetes client (the kubeconfig is read once) for diagnostics and remediations.
+        let kube_client = crate::adapters::kube_client::infer().await;
+        let diagnostics = crate::adapters::diagnostics(kube_client.clone());
+        let actions = crate::adapters::remediations(kube_client);
         let store = Arc::new(store);
         let ports = Ports { store: store.clone(), requests: store, chat: Arc::new(SlackChat::new(api)), clock: Arc::new(SystemClock), diagnostics, actions };
         let app = Self::build_with(config, credentials, ports).await?;

@@ -1,11 +1,13 @@
-//! Adapters that implement the diagnostics ports: Kubernetes (kube), Docker (bollard),
-//! NVIDIA GPUs (nvml-wrapper) and direct probes (HTTP, TLS, Postgres, Redis, disk).
+//! Adapters that implement the ports: Kubernetes (kube), Docker (bollard), NVIDIA GPUs
+//! (nvml-wrapper) and direct probes (HTTP, TLS, Postgres, Redis, disk) for diagnostics, and
+//! Kubernetes and Docker for remediations.
 
 pub mod docker;
 pub mod docker_actions;
 pub mod gpu;
 pub mod kube;
 pub mod kube_actions;
+pub mod kube_client;
 pub mod probes;
 
 use std::sync::Arc;
@@ -13,11 +15,12 @@ use std::sync::Arc;
 use firebreak_commands::diagnostics::DiagnosticPorts;
 
 /// The diagnostic ports for this host, from the environment (KUBECONFIG or in-cluster,
-/// DOCKER_HOST or the local socket, the NVIDIA driver, direct probes). Nothing here fails:
+/// DOCKER_HOST or the local socket, the NVIDIA driver, direct probes), over the Kubernetes
+/// client `kube_client::infer` made (shared with the remediations). Nothing here fails:
 /// a missing cluster, engine or driver is reported by the checks that need it.
-pub async fn from_environment() -> DiagnosticPorts {
+pub fn diagnostics(kube_client: Option<::kube::Client>) -> DiagnosticPorts {
     DiagnosticPorts {
-        cluster: Arc::new(kube::KubeCluster::from_environment().await),
+        cluster: Arc::new(kube::KubeCluster::from_client(kube_client)),
         containers: Arc::new(docker::DockerHost::from_environment()),
         gpus: Arc::new(gpu::NvmlGpus::new()),
         probes: Arc::new(probes::HostProbes::new()),
@@ -26,9 +29,9 @@ pub async fn from_environment() -> DiagnosticPorts {
 
 /// Where approved remediations run: Kubernetes through `KUBECONFIG` or in-cluster, Docker
 /// through `DOCKER_HOST` or the local socket.
-pub async fn remediation_from_environment() -> firebreak_commands::engine::RemediationPorts {
+pub fn remediations(kube_client: Option<::kube::Client>) -> firebreak_commands::engine::RemediationPorts {
     firebreak_commands::engine::RemediationPorts {
-        cluster: Arc::new(kube_actions::KubeActions::from_environment().await),
+        cluster: Arc::new(kube_actions::KubeActions::from_client(kube_client)),
         containers: Arc::new(docker_actions::DockerActions::from_environment()),
     }
 }

@@ -1,6 +1,7 @@
 //! kube-rs errors as `ProbeError`s an operator can act on (which RBAC rule is missing), without
 //! secrets or URLs.
 
+use crate::adapters::kube_client::root_cause;
 use firebreak_commands::diagnostics::ports::ProbeError;
 
 /// What was being attempted, for messages: `list pods in namespace default`.
@@ -32,14 +33,6 @@ impl<'a> Action<'a> {
     }
 }
 
-/// The innermost cause, which names the actual problem (`Connection refused`).
-fn root_cause(error: &::kube::Error) -> String {
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
 
 pub(super) fn map_error(error: ::kube::Error, action: Action<'_>) -> ProbeError {
     match &error {

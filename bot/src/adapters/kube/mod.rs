@@ -7,7 +7,6 @@ mod pods;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use firebreak_commands::diagnostics::facts::{DeploymentFacts, EventFacts, PodFacts};
@@ -16,7 +15,7 @@ use firebreak_commands::diagnostics::spec::LabelSelector;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use ::kube::api::{ListParams, LogParams};
-use ::kube::{Api, Client, Config};
+use ::kube::{Api, Client};
 
 use errors::{map_error, Action};
 
@@ -43,28 +42,17 @@ impl KubeCluster {
 
     /// Infers the configuration (KUBECONFIG, ~/.kube/config, in-cluster service account).
     pub async fn from_environment() -> KubeCluster {
-        let client = match Config::infer().await {
-            Ok(config) => match Client::try_from(config) {
-                Ok(client) => Some(client),
-                Err(error) => {
-                    tracing::warn!(%error, "Kubernetes configuration found but no client could be built");
-                    None
-                }
-            },
-            Err(error) => {
-                tracing::info!(%error, "no Kubernetes configuration; Kubernetes checks will report not configured");
-                None
-            }
-        };
+        Self::with_client(super::kube_client::infer().await)
+    }
+
+    /// Over an existing client (`None`: not configured), e.g. one shared with `KubeActions`.
+    pub fn from_client(client: Option<Client>) -> KubeCluster {
         Self::with_client(client)
     }
 
     /// A client for a plain-HTTP API server without authentication (tests, `kubectl proxy`).
     pub fn for_url(url: &str) -> anyhow::Result<KubeCluster> {
-        let mut config = Config::new(url.parse()?);
-        config.connect_timeout = Some(Duration::from_secs(5));
-        config.read_timeout = Some(Duration::from_secs(30));
-        Ok(Self::with_client(Some(Client::try_from(config)?)))
+        Ok(Self::with_client(Some(super::kube_client::for_url(url)?)))
     }
 
     fn client(&self) -> Result<Client, ProbeError> {

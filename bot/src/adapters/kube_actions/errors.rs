@@ -1,6 +1,7 @@
 //! kube-rs errors as `ActionError`s an operator can act on: which object is missing, which RBAC
 //! rule to grant, the API's own words when it refuses a change. No URLs or credentials.
 
+use crate::adapters::kube_client::root_cause;
 use firebreak_commands::remediation::ActionError;
 
 /// What was being attempted: verb, resource, namespace and name.
@@ -25,14 +26,6 @@ impl<'a> Attempt<'a> {
     }
 }
 
-/// The innermost cause, which names the actual problem (`Connection refused`).
-fn root_cause(error: &::kube::Error) -> String {
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
 
 pub(super) fn map_error(error: ::kube::Error, attempt: Attempt<'_>) -> ActionError {
     match &error {

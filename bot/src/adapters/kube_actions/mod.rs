@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use firebreak_commands::remediation::{ActionError, ActionOutcome, ActionTarget, ClusterActions};
-use ::kube::{Client, Config};
+use ::kube::Client;
 
 const NOT_CONFIGURED: &str = "no Kubernetes configuration: set KUBECONFIG or run in a cluster";
 
@@ -40,28 +40,17 @@ impl std::fmt::Debug for KubeActions {
 impl KubeActions {
     /// Infers the configuration (KUBECONFIG, ~/.kube/config, in-cluster service account).
     pub async fn from_environment() -> KubeActions {
-        let client = match Config::infer().await {
-            Ok(config) => match Client::try_from(config) {
-                Ok(client) => Some(client),
-                Err(error) => {
-                    tracing::warn!(%error, "Kubernetes configuration found but no client could be built");
-                    None
-                }
-            },
-            Err(error) => {
-                tracing::info!(%error, "no Kubernetes configuration; Kubernetes actions will report not configured");
-                None
-            }
-        };
+        KubeActions { client: super::kube_client::infer().await }
+    }
+
+    /// Over an existing client (`None`: not configured), e.g. one shared with `KubeCluster`.
+    pub fn from_client(client: Option<Client>) -> KubeActions {
         KubeActions { client }
     }
 
     /// A client for a plain-HTTP API server without authentication (tests, `kubectl proxy`).
     pub fn for_url(url: &str) -> anyhow::Result<KubeActions> {
-        let mut config = Config::new(url.parse()?);
-        config.connect_timeout = Some(Duration::from_secs(5));
-        config.read_timeout = Some(Duration::from_secs(30));
-        Ok(KubeActions { client: Some(Client::try_from(config)?) })
+        Ok(KubeActions { client: Some(super::kube_client::for_url(url)?) })
     }
 
     fn client(&self) -> Result<Client, ActionError> {
