@@ -10,7 +10,7 @@ use firebreak_commands::remediation::RunbookAction;
 use firebreak_commands::severity::Severity;
 use serde::Deserialize;
 
-use super::checks::FieldError;
+use super::checks::{container_name, dns_name, field, namespace, FieldError};
 
 fn default_namespace() -> String {
     "default".to_owned()
@@ -47,30 +47,14 @@ pub struct ActionConfig {
     pub max_runs_per_hour: Option<u32>,
 }
 
-fn field(name: &str, reason: impl Into<String>) -> FieldError {
-    (name.to_owned(), reason.into())
-}
-
-fn dns_name(text: &str, max: usize) -> bool {
-    !text.is_empty()
-        && text.len() <= max
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && text.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && text.ends_with(|c: char| c.is_ascii_alphanumeric())
+/// A field that must be present.
+fn required(value: Option<String>, name: &str) -> Result<String, FieldError> {
+    value.ok_or_else(|| field(name, "missing"))
 }
 
 fn required_name(value: Option<String>, name: &str) -> Result<String, FieldError> {
-    let value = value.ok_or_else(|| field(name, "missing"))?;
-    if dns_name(&value, 253) { Ok(value) } else { Err(field(name, format!("`{value}` is not a Kubernetes object name"))) }
-}
-
-fn container_name(value: Option<String>, name: &str) -> Result<String, FieldError> {
-    let value = value.ok_or_else(|| field(name, "missing"))?;
-    let valid = !value.is_empty()
-        && value.len() <= 128
-        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if valid { Ok(value) } else { Err(field(name, format!("`{value}` is not a container name"))) }
+    let value = required(value, name)?;
+    if dns_name(&value, 253, true) { Ok(value) } else { Err(field(name, format!("`{value}` is not a Kubernetes object name"))) }
 }
 
 /// Kubernetes quantities such as `2`, `500m`, `4Gi`: digits, an optional fraction, a unit.
@@ -91,10 +75,7 @@ fn quantities(map: BTreeMap<String, String>, name: &str) -> Result<BTreeMap<Stri
 
 impl ActionConfig {
     fn target(&mut self) -> Result<ActionTarget, FieldError> {
-        let namespace = self.namespace.clone();
-        if !dns_name(&namespace, 63) || namespace.contains('.') {
-            return Err(field("namespace", format!("`{namespace}` is not a namespace name")));
-        }
+        let namespace = namespace(&self.namespace)?;
         let deployment = || required_name(self.deployment.clone(), "deployment");
         Ok(match self.kind.as_str() {
             "k8s_rollout_restart" => ActionTarget::K8sRolloutRestart { namespace, deployment: deployment()? },
@@ -112,17 +93,17 @@ impl ActionConfig {
                 if limits.is_empty() && requests.is_empty() {
                     return Err(field("limits", "give limits and/or requests"));
                 }
-                ActionTarget::K8sSetResources { namespace, deployment: deployment()?, container: container_name(self.container.clone(), "container")?, limits, requests }
+                ActionTarget::K8sSetResources { namespace, deployment: deployment()?, container: container_name(&required(self.container.clone(), "container")?, "container")?, limits, requests }
             }
             "maintenance_mode" => ActionTarget::MaintenanceMode {
                 namespace,
                 configmap: required_name(self.configmap.clone().or_else(|| Some("maintenance-mode".into())), "configmap")?,
                 enabled: self.enabled.unwrap_or(true),
             },
-            "docker_restart" => ActionTarget::DockerRestart { container: container_name(self.container.clone(), "container")? },
+            "docker_restart" => ActionTarget::DockerRestart { container: container_name(&required(self.container.clone(), "container")?, "container")? },
             "compose_restart" => ActionTarget::ComposeRestart {
-                project: self.compose_project.clone().map(|p| container_name(Some(p), "compose_project")).transpose()?,
-                service: container_name(self.compose_service.clone(), "compose_service")?,
+                project: self.compose_project.as_deref().map(|p| container_name(p, "compose_project")).transpose()?,
+                service: container_name(&required(self.compose_service.clone(), "compose_service")?, "compose_service")?,
             },
             other => {
                 let shown = if other.is_empty() { "missing".to_owned() } else { format!("`{other}` is unknown") };

@@ -158,7 +158,7 @@ pub struct PatternConfig {
 /// A field that failed validation: `(field, reason)`.
 pub type FieldError = (String, String);
 
-fn field(name: &str, reason: impl Into<String>) -> FieldError {
+pub(super) fn field(name: &str, reason: impl Into<String>) -> FieldError {
     (name.to_owned(), reason.into())
 }
 
@@ -171,7 +171,7 @@ fn timeout(seconds: Option<u64>) -> Result<Duration, FieldError> {
 }
 
 /// DNS-1123 label (namespaces) or subdomain (object names).
-fn dns_name(text: &str, max: usize, dots: bool) -> bool {
+pub(super) fn dns_name(text: &str, max: usize, dots: bool) -> bool {
     !text.is_empty()
         && text.len() <= max
         && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (dots && c == '.'))
@@ -179,7 +179,7 @@ fn dns_name(text: &str, max: usize, dots: bool) -> bool {
         && text.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
-fn namespace(text: &str) -> Result<String, FieldError> {
+pub(super) fn namespace(text: &str) -> Result<String, FieldError> {
     dns_name(text, 63, false).then(|| text.to_owned()).ok_or_else(|| field("namespace", format!("`{text}` is not a Kubernetes namespace name")))
 }
 
@@ -187,7 +187,7 @@ fn selector(text: &str) -> Result<LabelSelector, FieldError> {
     LabelSelector::parse(text).map_err(|e| field("selector", e.to_string()))
 }
 
-fn container_name(text: &str, name: &str) -> Result<String, FieldError> {
+pub(super) fn container_name(text: &str, name: &str) -> Result<String, FieldError> {
     let valid = !text.is_empty()
         && text.len() <= 128
         && text.starts_with(|c: char| c.is_ascii_alphanumeric())
