@@ -3,17 +3,17 @@
 use crate::config::Config;
 use crate::startup::{App, StartError};
 
-const USAGE: &str = "usage: firebreak <serve | check-config | postmortem <incident number>>";
+const USAGE: &str = "usage: firebreak <serve | check-config | postmortem <incident number> [--team <team id>]>";
 
 /// Runs the sub-command named by `args` (without the program name); returns the exit code.
 pub async fn run(args: &[String]) -> i32 {
     match args.first().map(String::as_str) {
         Some("serve") | None => serve().await,
         Some("check-config") => check_config(),
-        Some("postmortem") => {
-            eprintln!("firebreak postmortem: not available in this version yet (postmortems arrive with the timeline issue)");
-            2
-        }
+        Some("postmortem") => match load() {
+            Ok(config) => crate::cli_postmortem::run(&args[1..], &config).await,
+            Err(code) => code,
+        },
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             0

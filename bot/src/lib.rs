@@ -13,6 +13,7 @@
 
 pub mod adapters;
 pub mod cli;
+pub mod cli_postmortem;
 pub mod config;
 pub mod http;
 pub mod slack;

@@ -62,3 +62,52 @@ fn unknown_commands_get_usage() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("usage: firebreak"));
 }
+
+/// An incident with a short timeline in a fresh SQLite file; returns the database URL.
+async fn database_with_an_incident(name: &str) -> String {
+    use firebreak_commands::ids::{SlackUserId, TeamId};
+    use firebreak_commands::incident::NewIncident;
+    use firebreak_commands::ports::IncidentStore;
+    use firebreak_commands::severity::Severity;
+    use firebreak_commands::timeline::{Actor, EventDraft, EventKind, Source};
+
+    let dir = std::env::temp_dir().join(format!("firebreak-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let url = format!("sqlite://{}/firebreak.db", dir.display());
+    let store = firebreak::store::SqlStore::connect(&url).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let user = SlackUserId::parse("U100").unwrap_or_else(|| panic!("user"));
+    let at: jiff::Timestamp = "2026-11-23T03:12:00Z".parse().unwrap_or_else(|e| panic!("{e}"));
+    let first = |kind| EventDraft { at, actor: Actor::User(user.clone()), source: Source::SlashCommand, kind, cause: None };
+    let new = NewIncident { team: TeamId::new("T0001"), title: "API returns 502".into(), severity: Severity::Sev2, declared_by: user.clone(), declared_at: at };
+    let incident = store
+        .create_incident(new, first(EventKind::Declared { severity: Severity::Sev2, title: "API returns 502".into() }))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for kind in [EventKind::Note { text: "root cause: pool exhausted".into() }, EventKind::ActionItem { text: "alert on pool size".into() }] {
+        store.append(first(kind).for_incident(incident.id)).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    store.close().await;
+    url
+}
+
+#[tokio::test]
+async fn postmortem_prints_the_draft_of_a_stored_incident() {
+    let url = database_with_an_incident("postmortem").await;
+    let absent = std::env::temp_dir().join("firebreak-cli-no-config.toml");
+    let env = [("DATABASE_URL", url.as_str()), ("FIREBREAK_CONFIG", absent.to_str().unwrap_or_default())];
+    let output = firebreak(&["postmortem", "#1"], &env);
+    let markdown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{markdown}{}", stderr(&output));
+    for expected in ["# Postmortem: #1 API returns 502", "- **Severity**: SEV2", "## Root Cause\npool exhausted", "- [ ] alert on pool size"] {
+        assert!(markdown.contains(expected), "missing {expected:?} in:\n{markdown}");
+    }
+
+    let missing = firebreak(&["postmortem", "2"], &env);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("there is no incident #2"), "{}", stderr(&missing));
+    let wrong_team = firebreak(&["postmortem", "1", "--team", "T9999"], &env);
+    assert!(stderr(&wrong_team).contains("no incident #1 in workspace T9999"), "{}", stderr(&wrong_team));
+    let bad = firebreak(&["postmortem", "latest"], &env);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("`latest` is not an incident number") && stderr(&bad).contains("usage:"), "{}", stderr(&bad));
+}

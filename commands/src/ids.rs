@@ -135,3 +135,28 @@ mod tests {
         assert_eq!(IncidentId::parse("x"), None);
     }
 }
+
+impl MessageTs {
+    /// When the message was posted: Slack's `ts` is Unix seconds with a microsecond fraction
+    /// (`1700000000.000100`).
+    pub fn posted_at(&self) -> Option<jiff::Timestamp> {
+        let (seconds, fraction) = self.0.split_once('.').unwrap_or((&self.0, "0"));
+        let seconds: i64 = seconds.parse().ok()?;
+        let digits: String = fraction.chars().chain(std::iter::repeat('0')).take(6).collect();
+        let micros: i64 = digits.parse().ok()?;
+        jiff::Timestamp::from_microsecond(seconds.checked_mul(1_000_000)?.checked_add(micros)?).ok()
+    }
+}
+
+#[cfg(test)]
+mod message_ts_tests {
+    use super::MessageTs;
+
+    #[test]
+    fn a_message_ts_is_the_posting_time() {
+        let at = MessageTs::new("1700000000.000100").posted_at().map(|t| t.as_microsecond());
+        assert_eq!(at, Some(1_700_000_000_000_100));
+        assert_eq!(MessageTs::new("1700000000").posted_at().map(|t| t.as_second()), Some(1_700_000_000));
+        assert_eq!(MessageTs::new("not-a-ts").posted_at(), None);
+    }
+}

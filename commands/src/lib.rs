@@ -2,6 +2,8 @@
 //!
 //! # Layout
 //! - [`severity`], [`status`], [`ids`], [`incident`], [`timeline`] — the incident domain.
+//! - [`capture`], [`pins`] — messages pinned from the conversation by reaction.
+//! - [`postmortem`] — the draft rendered from the timeline.
 //! - [`diagnostics`] — runbook checks: specs, facts, ports, evaluation, runner, report.
 //! - [`channel_name`]: Slack-valid incident channel names.
 //! - [`command`] — the `/incident` grammar (one file per sub-command) and its execution.
@@ -13,6 +15,7 @@
 //! - `testing` (feature): in-memory fakes of the ports.
 
 pub mod button;
+pub mod capture;
 pub mod card;
 pub mod channel_name;
 pub mod command;
@@ -21,6 +24,7 @@ pub mod engine;
 pub mod ids;
 pub mod incident;
 pub mod lifecycle;
+pub mod pins;
 pub mod ports;
 pub mod postmortem;
 pub mod remediation;

@@ -76,6 +76,15 @@ pub struct CreatedChannel {
     pub name: String,
 }
 
+/// A message as the chat platform has it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMessage {
+    pub ts: MessageTs,
+    /// The person who wrote it (`None` for bots and integrations).
+    pub author: Option<SlackUserId>,
+    pub text: String,
+}
+
 /// What Firebreak can do in the chat workspace.
 #[async_trait]
 pub trait Chat: Send + Sync {
@@ -89,6 +98,14 @@ pub trait Chat: Send + Sync {
     async fn post_in_thread(&self, channel: &ChannelId, thread: &MessageTs, reply: &Reply) -> Result<MessageTs, ChatError>;
     /// Attaches a text file in the thread of message `thread` (output too long for a message).
     async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError>;
+    /// Shares a text file in the channel itself, with a short message (the postmortem draft).
+    async fn share_text(&self, channel: &ChannelId, filename: &str, content: &str, comment: &str) -> Result<(), ChatError>;
+    /// The message `ts` of `channel` (top level or in a thread); `None` when it is gone.
+    async fn message(&self, channel: &ChannelId, ts: &MessageTs) -> Result<Option<ChatMessage>, ChatError>;
+    /// A link to message `ts` that opens it in Slack.
+    async fn permalink(&self, channel: &ChannelId, ts: &MessageTs) -> Result<String, ChatError>;
+    /// Who still has reacted with `emoji` to message `ts`.
+    async fn reacted_by(&self, channel: &ChannelId, ts: &MessageTs, emoji: &str) -> Result<Vec<SlackUserId>, ChatError>;
     /// The members of a Slack user group (`S…`).
     async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError>;
     /// Answers the person who asked, through the interaction's `response_url`.

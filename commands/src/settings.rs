@@ -24,7 +24,14 @@ pub struct Settings {
     pub runbooks: Runbooks,
     /// How long a whole diagnostics run may take, whatever the checks' own timeouts.
     pub diagnostics_deadline: Duration,
+    /// The reaction that pins a message of the incident channel to the timeline (`pushpin`).
+    pub pin_emoji: String,
+    /// The postmortem template (minijinja source), already checked to render.
+    pub postmortem_template: String,
 }
+
+/// The reaction that pins a message to the timeline unless configured otherwise: 📌.
+pub const DEFAULT_PIN_EMOJI: &str = "pushpin";
 
 /// Default bound on a whole diagnostics run.
 pub const DEFAULT_DIAGNOSTICS_DEADLINE: Duration = Duration::from_secs(30);
@@ -38,6 +45,8 @@ impl Default for Settings {
             time_zone: TimeZone::UTC,
             runbooks: Runbooks::default(),
             diagnostics_deadline: DEFAULT_DIAGNOSTICS_DEADLINE,
+            pin_emoji: DEFAULT_PIN_EMOJI.to_owned(),
+            postmortem_template: crate::postmortem::DEFAULT_TEMPLATE.to_owned(),
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum Source {
     SlashCommand,
     Button,
     Firebreak,
+    /// Something people did in the incident channel, seen through the Events API (a 📌
+    /// reaction, an edit, a deletion).
+    Conversation,
 }
 
 impl Source {
@@ -39,6 +42,7 @@ impl Source {
             Self::SlashCommand => "slash_command",
             Self::Button => "button",
             Self::Firebreak => "firebreak",
+            Self::Conversation => "conversation",
         }
     }
 
@@ -47,6 +51,7 @@ impl Source {
             "slash_command" => Some(Self::SlashCommand),
             "button" => Some(Self::Button),
             "firebreak" => Some(Self::Firebreak),
+            "conversation" => Some(Self::Conversation),
             _ => None,
         }
     }
@@ -85,7 +90,22 @@ pub enum EventKind {
     /// A key time (detected, acknowledged, mitigated…) set by hand; it overrides the one
     /// taken from the events.
     KeyTimeSet { which: String, at: Timestamp },
+    /// A message of the incident channel pinned to the timeline with the pin reaction. The
+    /// event's `at` is when the message was *posted*, so the timeline reads in the order things
+    /// happened; `pinned_at` is when the reaction came.
+    MessagePinned { message: PinnedMessageRef, author: Option<SlackUserId>, text: String, permalink: Option<String>, pinned_at: Timestamp },
+    /// The last pin reaction was taken off the message: it leaves the postmortem.
+    PinRemoved { message: PinnedMessageRef },
+    /// A pinned message was edited in Slack; the text it had is kept in the earlier events.
+    PinnedMessageEdited { message: PinnedMessageRef, text: String },
+    /// A pinned message was deleted in Slack; what it said stays on the timeline.
+    PinnedMessageDeleted { message: PinnedMessageRef },
 }
+
+/// A Slack message by its timestamp (unique within the incident's channel).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PinnedMessageRef(pub String);
 
 /// One check's outcome as kept on the timeline (details stay in the Slack thread).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +145,10 @@ impl EventKind {
             Self::RemediationInterrupted { .. } => "remediation_interrupted",
             Self::ActionItem { .. } => "action_item",
             Self::KeyTimeSet { .. } => "key_time_set",
+            Self::MessagePinned { .. } => "message_pinned",
+            Self::PinRemoved { .. } => "pin_removed",
+            Self::PinnedMessageEdited { .. } => "pinned_message_edited",
+            Self::PinnedMessageDeleted { .. } => "pinned_message_deleted",
         }
     }
 
@@ -172,6 +196,13 @@ impl EventKind {
             Self::RemediationVerified { request, success, summary, .. } => {
                 format!("#{request} {}: {summary}", if *success { "verified" } else { "did not verify" })
             }
+            Self::MessagePinned { author, text, .. } => match author {
+                Some(author) => format!("pinned {}'s message: \"{text}\"", author.mention()),
+                None => format!("pinned a message: \"{text}\""),
+            },
+            Self::PinRemoved { message } => format!("unpinned the message of {}", message.0),
+            Self::PinnedMessageEdited { text, .. } => format!("edited a pinned message: \"{text}\""),
+            Self::PinnedMessageDeleted { message } => format!("deleted the pinned message of {}", message.0),
         }
     }
 }

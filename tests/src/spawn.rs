@@ -155,6 +155,27 @@ impl TestApp {
         (answer, response_url)
     }
 
+    /// Delivers an Events API callback (from the fake Slack's people), signed.
+    pub async fn event(&self, envelope: &Value) -> Answer {
+        self.post_signed("/slack/events", "application/json", &envelope.to_string()).await
+    }
+
+    /// Delivers `envelope` again as Slack's retry number `attempt` (`X-Slack-Retry-Num`).
+    pub async fn event_retry(&self, envelope: &Value, attempt: u32) -> Answer {
+        let body = envelope.to_string();
+        let timestamp = signing::now();
+        let request = self
+            .http
+            .post(format!("{}/slack/events", self.base_url))
+            .header("content-type", "application/json")
+            .header("x-slack-request-timestamp", &timestamp)
+            .header("x-slack-signature", signing::signature(SIGNING_SECRET, &timestamp, &body))
+            .header("x-slack-retry-num", attempt.to_string())
+            .header("x-slack-retry-reason", "http_timeout")
+            .body(body);
+        self.send(request).await
+    }
+
     /// Declares an incident as `user` and waits until its card is pinned; returns its channel id.
     pub async fn declare(&self, user: &str, text: &str) -> String {
         let (answer, response_url) = self.slash(user, "CGENERAL", text).await;

@@ -9,6 +9,7 @@ use firebreak_commands::settings::Settings;
 use firebreak_commands::severity::Severity;
 use serde::Deserialize;
 
+use super::postmortem::{self, PostmortemSection};
 use super::runbooks::{self, RunbookConfig};
 
 /// The configuration file as written. Unknown keys are errors, so typos do not pass silently.
@@ -27,6 +28,9 @@ pub struct FileConfig {
     /// Runbooks: the alerts and services they cover, their checks and actions.
     #[serde(default)]
     pub runbooks: Vec<RunbookConfig>,
+    /// The postmortem template folder.
+    #[serde(default)]
+    pub postmortem: PostmortemSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +40,8 @@ pub struct SlackSection {
     pub channel_prefix: Option<String>,
     /// Channel id (`C…`) where SEV1/SEV2 incidents are announced.
     pub broadcast_channel: Option<String>,
+    /// The reaction that pins a message to the timeline (default `pushpin`, i.e. 📌).
+    pub pin_emoji: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +117,17 @@ impl FileConfig {
             }
             settings.diagnostics_deadline = std::time::Duration::from_secs(seconds);
         }
+        if let Some(emoji) = &self.slack.pin_emoji {
+            let name = emoji.trim_matches(':');
+            let valid = !name.is_empty() && name.len() <= 100 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_+-'".contains(c));
+            if !valid {
+                return Err(invalid("slack.pin_emoji".into(), format!("`{emoji}` is not an emoji name (e.g. pushpin or round_pushpin)")));
+            }
+            settings.pin_emoji = name.to_owned();
+        }
+        if let Some(template) = postmortem::load_template(&self.postmortem, path).map_err(|(field, reason)| invalid(field, reason))? {
+            settings.postmortem_template = template;
+        }
         settings.runbooks = runbooks::validate(self.runbooks).map_err(|(field, reason)| invalid(field, reason))?;
         Ok(settings)
     }
@@ -123,6 +140,14 @@ mod tests {
     fn settings(text: &str) -> Result<Settings, String> {
         let file: FileConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         file.settings(Path::new("firebreak.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_pin_emoji_is_an_emoji_name() {
+        assert_eq!(settings("").map(|s| s.pin_emoji).as_deref(), Ok("pushpin"));
+        assert_eq!(settings("[slack]\npin_emoji = \":round_pushpin:\"\n").map(|s| s.pin_emoji).as_deref(), Ok("round_pushpin"));
+        let refused = settings("[slack]\npin_emoji = \"📌\"\n").unwrap_err();
+        assert!(refused.contains("slack.pin_emoji") && refused.contains("not an emoji name"), "{refused}");
     }
 
     #[test]

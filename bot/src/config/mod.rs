@@ -3,6 +3,7 @@
 mod actions;
 mod checks;
 mod file;
+mod postmortem;
 mod runbooks;
 mod secret;
 

@@ -2,11 +2,12 @@
 
 use async_trait::async_trait;
 use firebreak_commands::ids::{ChannelId, MessageTs, SlackUserId};
-use firebreak_commands::ports::{Chat, ChatError, CreatedChannel};
+use firebreak_commands::ports::{Chat, ChatError, ChatMessage, CreatedChannel};
 use firebreak_commands::reply::Reply;
 use serde_json::{json, Value};
 
 use super::render;
+use super::upload::Share;
 use super::web_api::SlackWebApi;
 
 /// Firebreak's hands in Slack.
@@ -81,7 +82,23 @@ impl Chat for SlackChat {
     }
 
     async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError> {
-        self.api.upload_text(channel, thread, filename, content).await
+        self.api.upload_text(channel, Share::InThread(thread), filename, content).await
+    }
+
+    async fn share_text(&self, channel: &ChannelId, filename: &str, content: &str, comment: &str) -> Result<(), ChatError> {
+        self.api.upload_text(channel, Share::WithComment(comment), filename, content).await
+    }
+
+    async fn message(&self, channel: &ChannelId, ts: &MessageTs) -> Result<Option<ChatMessage>, ChatError> {
+        self.api.message(channel, ts).await
+    }
+
+    async fn permalink(&self, channel: &ChannelId, ts: &MessageTs) -> Result<String, ChatError> {
+        self.api.permalink(channel, ts).await
+    }
+
+    async fn reacted_by(&self, channel: &ChannelId, ts: &MessageTs, emoji: &str) -> Result<Vec<SlackUserId>, ChatError> {
+        self.api.reacted_by(channel, ts, emoji).await
     }
 
     async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError> {

@@ -1,30 +1,137 @@
-//! `POST /slack/events`: the Events API (URL verification now; reactions in a later issue).
+//! `POST /slack/events`: the Events API. URL verification, and what people do in incident
+//! channels — pin reactions, edits and deletions of pinned messages — for the timeline.
+//!
+//! A callback is handled within the ack budget when it can be (so the ack means "recorded"),
+//! else acknowledged in time and finished after; retried deliveries (`X-Slack-Retry-Num`) are
+//! harmless because the timeline records each change once.
 
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use firebreak_commands::capture::{capture, ChannelActivity};
+use firebreak_commands::ids::{ChannelId, MessageTs, SlackUserId, TeamId};
 use serde::Deserialize;
 use serde_json::json;
+
+use super::dispatch::ACK_BUDGET;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Envelope {
     UrlVerification { challenge: String },
-    EventCallback { event_id: String },
+    EventCallback { team_id: String, event_id: String, event: Event },
     #[serde(other)]
     Other,
 }
 
-/// Answers Slack's URL verification and acknowledges event callbacks.
-pub async fn event(body: Bytes) -> Response {
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Event {
+    ReactionAdded(Reaction),
+    ReactionRemoved(Reaction),
+    Message(MessageEvent),
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Deserialize)]
+struct Reaction {
+    user: String,
+    reaction: String,
+    item: ReactionItem,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReactionItem {
+    #[serde(rename = "type")]
+    kind: String,
+    channel: Option<String>,
+    ts: Option<String>,
+}
+
+/// A `message` event; only the `message_changed` and `message_deleted` subtypes matter here.
+#[derive(Debug, Deserialize)]
+struct MessageEvent {
+    subtype: Option<String>,
+    channel: Option<String>,
+    message: Option<ChangedMessage>,
+    deleted_ts: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChangedMessage {
+    ts: String,
+    #[serde(default)]
+    text: String,
+    edited: Option<Edited>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Edited {
+    ts: String,
+}
+
+/// Answers Slack's URL verification and acknowledges event callbacks, handling them after.
+pub async fn event(State(state): State<AppState>, body: Bytes) -> Response {
     match serde_json::from_slice::<Envelope>(&body) {
         Ok(Envelope::UrlVerification { challenge }) => Json(json!({ "challenge": challenge })).into_response(),
-        Ok(Envelope::EventCallback { event_id }) => {
-            tracing::debug!(slack.event_id = %event_id, "event acknowledged");
+        Ok(Envelope::EventCallback { team_id, event_id, event }) => {
+            if let Some((channel, activity)) = activity(event) {
+                metrics::counter!("firebreak_slack_events_total", "kind" => kind(&activity)).increment(1);
+                let ctx = state.ctx.clone();
+                let mut task = tokio::spawn(async move {
+                    let team = TeamId::new(team_id);
+                    match capture(&ctx, &team, &channel, activity).await {
+                        Ok(outcome) => tracing::debug!(slack.event_id = %event_id, ?outcome, "event handled"),
+                        Err(error) => tracing::warn!(slack.event_id = %event_id, %error, "event not recorded"),
+                    }
+                });
+                // Past the budget the task goes on by itself and Slack gets its ack in time.
+                let _ = tokio::time::timeout(ACK_BUDGET, &mut task).await;
+            }
             StatusCode::OK.into_response()
         }
         Ok(Envelope::Other) => StatusCode::OK.into_response(),
         Err(error) => (StatusCode::BAD_REQUEST, format!("malformed event: {error}")).into_response(),
+    }
+}
+
+/// The channel activity an event reports, if it is one Firebreak records.
+fn activity(event: Event) -> Option<(ChannelId, ChannelActivity)> {
+    match event {
+        Event::ReactionAdded(r) | Event::ReactionRemoved(r) if r.item.kind != "message" => None,
+        Event::ReactionAdded(Reaction { user, reaction, item }) => Some((
+            ChannelId::new(item.channel?),
+            ChannelActivity::ReactionAdded { user: SlackUserId::parse(&user)?, message: MessageTs::new(item.ts?), emoji: reaction },
+        )),
+        Event::ReactionRemoved(Reaction { user, reaction, item }) => Some((
+            ChannelId::new(item.channel?),
+            ChannelActivity::ReactionRemoved { user: SlackUserId::parse(&user)?, message: MessageTs::new(item.ts?), emoji: reaction },
+        )),
+        Event::Message(m) => {
+            let channel = ChannelId::new(m.channel?);
+            match m.subtype.as_deref() {
+                Some("message_changed") => {
+                    let changed = m.message?;
+                    let edited_at = changed.edited.map(|e| MessageTs::new(e.ts));
+                    Some((channel, ChannelActivity::MessageEdited { message: MessageTs::new(changed.ts), text: changed.text, edited_at }))
+                }
+                Some("message_deleted") => Some((channel, ChannelActivity::MessageDeleted { message: MessageTs::new(m.deleted_ts?) })),
+                _ => None,
+            }
+        }
+        Event::Other => None,
+    }
+}
+
+fn kind(activity: &ChannelActivity) -> &'static str {
+    match activity {
+        ChannelActivity::ReactionAdded { .. } => "reaction_added",
+        ChannelActivity::ReactionRemoved { .. } => "reaction_removed",
+        ChannelActivity::MessageEdited { .. } => "message_changed",
+        ChannelActivity::MessageDeleted { .. } => "message_deleted",
     }
 }

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod dispatch;
 pub mod events;
 pub mod interactions;
+pub mod messages;
 pub mod render;
 pub mod upload;
 pub mod usergroups;

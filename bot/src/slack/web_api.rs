@@ -69,11 +69,32 @@ impl SlackWebApi {
 
     /// Calls `method` with JSON `args`, retrying 429 (after `Retry-After`) and 5xx/network errors.
     pub async fn call(&self, method: &str, args: &Value) -> Result<Value, ChatError> {
+        self.retrying(method, || async {
+            let session = self.client.open_session(&self.token);
+            session.http_session_api.http_post(method, args, None).await
+        })
+        .await
+    }
+
+    /// Calls a read method that Slack only takes as a query or form (`conversations.history`,
+    /// `reactions.get`, …), with the same retries as [`SlackWebApi::call`].
+    pub async fn get(&self, method: &str, params: &[(&str, &str)]) -> Result<Value, ChatError> {
+        let params: Vec<(&str, Option<&str>)> = params.iter().map(|(name, value)| (*name, Some(*value))).collect();
+        self.retrying(method, || async {
+            let session = self.client.open_session(&self.token);
+            session.http_session_api.http_get(method, &params, None).await
+        })
+        .await
+    }
+
+    async fn retrying<F, Fut>(&self, method: &str, attempt_call: F) -> Result<Value, ChatError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Value, SlackClientError>>,
+    {
         let mut attempt = 0;
         loop {
-            let session = self.client.open_session(&self.token);
-            let result: Result<Value, SlackClientError> = session.http_session_api.http_post(method, args, None).await;
-            let outcome = classify(result);
+            let outcome = classify(attempt_call().await);
             metrics::counter!("firebreak_slack_api_calls_total", "method" => method.to_owned(), "result" => outcome.label()).increment(1);
             match outcome {
                 Outcome::Ok(value) => return Ok(value),

@@ -74,6 +74,16 @@ pub(super) async fn by_id(pool: &AnyPool, id: IncidentId) -> Result<Option<Incid
     row.as_ref().map(rows::incident).transpose()
 }
 
+/// Incidents with `number`, one per workspace that has it (for `firebreak postmortem`).
+pub(super) async fn numbered(pool: &AnyPool, number: i64) -> Result<Vec<Incident>, StoreError> {
+    let rows = sqlx::query(concat!("SELECT ", incident_columns!(), " FROM incidents WHERE number = $1 ORDER BY team_id"))
+        .bind(number)
+        .fetch_all(pool)
+        .await
+        .map_err(unavailable("reading incidents by number"))?;
+    rows.iter().map(rows::incident).collect()
+}
+
 /// The incident whose channel this is; the oldest if a channel was ever reused.
 pub(super) async fn by_channel(
     pool: &AnyPool,

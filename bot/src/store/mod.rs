@@ -47,6 +47,11 @@ impl SqlStore {
         connect::connect(database_url).await
     }
 
+    /// The incidents numbered `number`, one per workspace that has one.
+    pub async fn incidents_numbered(&self, number: i64) -> Result<Vec<Incident>, StoreError> {
+        incidents::numbered(&self.pool, number).await
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -1,6 +1,7 @@
-//! `/incident resolve [summary]`: close the incident.
+//! `/incident resolve [summary]`: close the incident and share the postmortem draft.
 
-use crate::engine::{CommandError, Context, Invocation};
+use super::postmortem::share_on_resolve;
+use crate::engine::{current_incident, CommandError, Context, Invocation};
 use crate::lifecycle;
 use crate::reply::Reply;
 use crate::status::Status;
@@ -8,10 +9,13 @@ use crate::timeline::EventKind;
 
 pub(super) async fn execute(ctx: &Context, inv: &Invocation, summary: Option<String>) -> Result<Option<Reply>, CommandError> {
     let now = ctx.clock.now();
-    lifecycle::apply(ctx, inv, |incident| {
+    let warning = lifecycle::apply(ctx, inv, |incident| {
         incident.status = Status::Resolved;
         incident.resolved_at = Some(now);
         Ok(EventKind::Resolved { summary: summary.clone() })
     })
-    .await
+    .await?;
+    let incident = current_incident(ctx, inv).await?;
+    let share_warning = share_on_resolve(ctx, &incident).await;
+    Ok(warning.or(share_warning))
 }

@@ -16,6 +16,7 @@ async fn scripted() -> Postmortem {
     run("start sev1 API returns 502", "CG").await.unwrap_or_else(|e| panic!("{e}"));
     for text in [
         "time detected 03:05",
+        "lead <@U200>",
         "status mitigated rolled back to v41",
         "note root cause: a config push removed the upstream pool",
         "action add an alert on upstream pool size",
@@ -39,6 +40,8 @@ async fn the_seed_template_is_filled_from_the_timeline() {
         "- **Severity**: SEV1",
         "- **Impact**: Complete outage — API returns 502",
         "- 03:05 - Detected **(Detected)**",
+        "lead is now <@U200> **(Acknowledged)**",
+        "- **Key times**: Started 03:05 · Detected 03:05 (corrected) · Acknowledged 03:12 · Mitigated 03:12 · Resolved 03:12",
         "status Investigating → Mitigated: rolled back to v41 **(Mitigated)**",
         "resolved: traffic back to normal **(Resolved)**",
         "## Root Cause\na config push removed the upstream pool",
@@ -55,18 +58,7 @@ async fn the_seed_template_is_filled_from_the_timeline() {
 
 #[test]
 fn a_broken_template_names_its_line() {
-    let error = render("# ok\n\n{% for x in %}\n", &Postmortem {
-        number: 1,
-        title: String::new(),
-        date: String::new(),
-        duration: String::new(),
-        severity: String::new(),
-        impact: String::new(),
-        timeline: vec![],
-        root_cause: String::new(),
-        resolution: vec![],
-        action_items: vec![],
-    });
+    let error = render("# ok\n\n{% for x in %}\n", &Postmortem::sample());
     let error = error.err().unwrap_or_else(|| panic!("rendered a broken template"));
     assert_eq!(error.line, Some(3));
     assert!(error.to_string().starts_with("postmortem template line 3:"), "{error}");

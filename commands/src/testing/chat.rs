@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::lock;
 use crate::ids::{ChannelId, MessageTs, SlackUserId};
-use crate::ports::{Chat, ChatError, CreatedChannel};
+use crate::ports::{Chat, ChatError, ChatMessage, CreatedChannel};
 use crate::reply::Reply;
 
 /// One call the fake chat received.
@@ -21,6 +21,8 @@ pub enum ChatCall {
     Pin(ChannelId, MessageTs),
     PostInThread(ChannelId, MessageTs, Reply),
     UploadText(ChannelId, MessageTs, String, String),
+    /// Channel, filename, content, comment.
+    ShareText(ChannelId, String, String, String),
     Respond(String, Reply),
 }
 
@@ -33,11 +35,47 @@ pub struct RecordingChat {
     pub fail: Mutex<HashSet<&'static str>>,
     /// User group id → members.
     pub usergroups: Mutex<Vec<(String, Vec<SlackUserId>)>>,
+    /// Messages people wrote, for `message`, `permalink` and `reacted_by`.
+    pub messages: Mutex<Vec<FakeMessage>>,
+}
+
+/// A message people wrote in a channel, with its reactions.
+#[derive(Debug, Clone)]
+pub struct FakeMessage {
+    pub channel: ChannelId,
+    pub message: ChatMessage,
+    /// Emoji name → who reacted with it.
+    pub reactions: Vec<(String, Vec<SlackUserId>)>,
 }
 
 impl RecordingChat {
     pub fn calls(&self) -> Vec<ChatCall> {
         lock(&self.calls).clone()
+    }
+
+    /// Adds a message `author` wrote in `channel` at `ts`.
+    pub fn add_message(&self, channel: &str, ts: &str, author: &str, text: &str) {
+        lock(&self.messages).push(FakeMessage {
+            channel: ChannelId::new(channel),
+            message: ChatMessage { ts: MessageTs::new(ts), author: SlackUserId::parse(author), text: text.to_owned() },
+            reactions: Vec::new(),
+        });
+    }
+
+    /// Sets who has reacted with `emoji` to message `ts`.
+    pub fn set_reactions(&self, ts: &str, emoji: &str, users: &[&str]) {
+        let mut messages = lock(&self.messages);
+        if let Some(found) = messages.iter_mut().find(|m| m.message.ts.as_str() == ts) {
+            found.reactions.retain(|(name, _)| name != emoji);
+            found.reactions.push((emoji.to_owned(), users.iter().filter_map(|u| SlackUserId::parse(u)).collect()));
+        }
+    }
+
+    /// Changes the text of message `ts`.
+    pub fn edit_message(&self, ts: &str, text: &str) {
+        if let Some(found) = lock(&self.messages).iter_mut().find(|m| m.message.ts.as_str() == ts) {
+            found.message.text = text.to_owned();
+        }
     }
 
     fn record(&self, kind: &'static str, call: ChatCall) -> Result<(), ChatError> {
@@ -80,6 +118,21 @@ impl Chat for RecordingChat {
     }
     async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError> {
         self.record("upload_text", ChatCall::UploadText(channel.clone(), thread.clone(), filename.to_owned(), content.to_owned()))
+    }
+    async fn share_text(&self, channel: &ChannelId, filename: &str, content: &str, comment: &str) -> Result<(), ChatError> {
+        self.record("share_text", ChatCall::ShareText(channel.clone(), filename.to_owned(), content.to_owned(), comment.to_owned()))
+    }
+    async fn message(&self, channel: &ChannelId, ts: &MessageTs) -> Result<Option<ChatMessage>, ChatError> {
+        let messages = lock(&self.messages);
+        Ok(messages.iter().find(|m| &m.channel == channel && &m.message.ts == ts).map(|m| m.message.clone()))
+    }
+    async fn permalink(&self, channel: &ChannelId, ts: &MessageTs) -> Result<String, ChatError> {
+        Ok(format!("https://example.slack.com/archives/{channel}/p{}", ts.as_str().replace('.', "")))
+    }
+    async fn reacted_by(&self, channel: &ChannelId, ts: &MessageTs, emoji: &str) -> Result<Vec<SlackUserId>, ChatError> {
+        let messages = lock(&self.messages);
+        let found = messages.iter().find(|m| &m.channel == channel && &m.message.ts == ts).ok_or_else(|| ChatError::Refused("message_not_found".into()))?;
+        Ok(found.reactions.iter().find(|(name, _)| name == emoji).map(|(_, users)| users.clone()).unwrap_or_default())
     }
     async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError> {
         let groups = lock(&self.usergroups);

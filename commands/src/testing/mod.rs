@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::Timestamp;
 
-pub use chat::{ChatCall, RecordingChat};
+pub use chat::{ChatCall, FakeMessage, RecordingChat};
 pub use store::MemoryStore;
 
 use crate::engine::{Context, Invocation};

@@ -158,17 +158,28 @@ fn target(state: &mut State, channel: &str) -> Result<usize, Rejection> {
 }
 
 /// A message as Slack echoes it back to the bot that posted it.
-fn message_json(message: &Message) -> Value {
-    let mut answer = json!({
-        "type": "message",
-        "text": message.text,
-        "user": BOT_USER,
-        "bot_id": BOT_ID,
-        "app_id": APP_ID,
-        "team": TEAM_ID,
-        "ts": message.ts,
-    });
+pub(super) fn message_json(message: &Message) -> Value {
+    let mut answer = match &message.author {
+        Some(author) => json!({ "type": "message", "text": message.text, "user": author, "team": TEAM_ID, "ts": message.ts }),
+        None => json!({
+            "type": "message",
+            "text": message.text,
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": message.ts,
+        }),
+    };
     if let Value::Object(fields) = &mut answer {
+        if !message.reactions.is_empty() {
+            let reactions: Vec<Value> = message
+                .reactions
+                .iter()
+                .map(|(name, users)| json!({ "name": name, "users": users, "count": users.len() }))
+                .collect();
+            fields.insert("reactions".to_owned(), Value::Array(reactions));
+        }
         if !message.blocks.is_null() {
             fields.insert("blocks".to_owned(), message.blocks.clone());
         }

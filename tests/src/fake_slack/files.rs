@@ -27,6 +27,7 @@ pub(super) fn get_upload_url(state: &mut State, args: &Args) -> Outcome {
             name,
             length,
             uploaded: None,
+            content: Vec::new(),
         },
     );
     Ok(json!({
@@ -36,12 +37,13 @@ pub(super) fn get_upload_url(state: &mut State, args: &Args) -> Outcome {
 }
 
 /// The bytes POSTed to an upload URL; Slack answers those with plain HTTP, not the Web API.
-pub(super) fn receive_upload(state: &mut State, file_id: &str, bytes: usize) -> Reply {
+pub(super) fn receive_upload(state: &mut State, file_id: &str, bytes: &[u8]) -> Reply {
     let Some(file) = state.files.get_mut(file_id) else {
         state.violation(format!("upload to unknown file id {file_id}"));
         return Reply::error(404, "file_not_found");
     };
-    file.uploaded = Some(bytes);
+    file.uploaded = Some(bytes.len());
+    file.content = bytes.to_vec();
     Reply::ok(Value::Null)
 }
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::request::Args;
 use super::state::State;
-use super::{chat, conversations, files, identity, pins};
+use super::{chat, conversations, files, history, identity, pins};
 
 /// Why a method refused a call.
 #[derive(Debug)]
@@ -47,6 +47,9 @@ pub(super) fn dispatch(state: &mut State, method: &str, args: &Args) -> Outcome 
         "conversations.setTopic" => conversations::set_topic(state, args),
         "conversations.info" => conversations::info(state, args),
         "conversations.members" => conversations::members(state, args),
+        "conversations.history" => history::history(state, args),
+        "conversations.replies" => history::replies(state, args),
+        "reactions.get" => history::reactions_get(state, args),
         "chat.postMessage" => chat::post_message(state, args),
         "chat.update" => chat::update(state, args),
         "chat.postEphemeral" => chat::post_ephemeral(state, args),

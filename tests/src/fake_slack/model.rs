@@ -68,11 +68,15 @@ impl Channel {
     }
 }
 
-/// A message the bot posted.
+/// A message in a channel: posted by the bot, or written by a person in the test.
 #[derive(Clone, Debug)]
 pub struct Message {
     pub ts: String,
     pub text: String,
+    /// The person who wrote it; `None` for the bot's own messages.
+    pub author: Option<String>,
+    /// Emoji name → who reacted with it, in reaction order.
+    pub reactions: Vec<(String, Vec<String>)>,
     /// The blocks as an array, or `Null` when the message has none.
     pub blocks: Value,
     /// For ephemerals: the only user who sees the message.
@@ -92,6 +96,8 @@ impl Message {
         Message {
             ts,
             text,
+            author: None,
+            reactions: Vec::new(),
             blocks,
             user: None,
             ephemeral: false,

@@ -45,7 +45,7 @@ async fn response(
 
 async fn upload(State(shared): State<Shared>, Path(file_id): Path<String>, body: Bytes) -> Reply {
     let mut state = lock(&shared);
-    files::receive_upload(&mut state, &file_id, body.len())
+    files::receive_upload(&mut state, &file_id, &body)
 }
 
 /// Anything else is a wrong URL in the bot (e.g. a base URL without `/api`).

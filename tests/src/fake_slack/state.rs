@@ -51,6 +51,8 @@ pub(super) struct FileRecord {
     pub(super) length: usize,
     /// Bytes received on the upload URL, `None` until the upload happened.
     pub(super) uploaded: Option<usize>,
+    /// What was uploaded, for tests to read back.
+    pub(super) content: Vec<u8>,
 }
 
 #[derive(Debug)]

@@ -13,3 +13,4 @@ mod lifecycle;
 mod operations;
 mod secrets;
 mod start;
+mod timeline_capture;
