@@ -89,5 +89,8 @@ start_redis
 start_docker
 check_tools
 
+echo "==> deploy manifests (kustomize renders, RBAC, Slack scopes vs the code)"
+scripts/check-deploy.sh
+
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
