@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use crate::config::{Config, SlackCredentials};
 use crate::http;
 use crate::slack::chat::SlackChat;
+use crate::slack::socket_mode::{AppHandler, SocketMode};
 use crate::slack::web_api::SlackWebApi;
 use crate::state::AppState;
 use crate::store::SqlStore;
@@ -46,6 +47,8 @@ pub struct Ports {
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    /// Set when `SLACK_APP_TOKEN` is: Slack also reaches Firebreak over Socket Mode.
+    socket_mode: Option<SocketMode>,
 }
 
 impl App {
@@ -89,19 +92,32 @@ impl App {
             verifier: Arc::new(SlackEventSignatureVerifier::new(&secret)),
             metrics: http::metrics::handle(),
             api_token: config.api_token.clone(),
+            alertmanager_token: config.alertmanager_token.clone(),
         };
+        let socket_mode = credentials.app_token.as_ref().map(|token| SocketMode::new(&config.slack_api_url, token)).transpose().context("setting up Socket Mode")?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-        Ok(Self { listener, state })
+        Ok(Self { listener, state, socket_mode })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves (and runs Socket Mode, when configured) until Ctrl-C or SIGTERM, then finishes
+    /// in-flight requests and closes the Socket Mode connection.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port(), "firebreak listening");
-        axum::serve(self.listener, http::router(self.state)).with_graceful_shutdown(shutdown_signal()).await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let socket_mode = self.socket_mode.map(|client| client.spawn(Arc::new(AppHandler::new(self.state.clone())), stopped));
+        let shutdown = async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        };
+        let served = axum::serve(self.listener, http::router(self.state)).with_graceful_shutdown(shutdown).await;
+        if let Some(task) = socket_mode {
+            let _ = task.await;
+        }
+        served
     }
 }
 

@@ -14,6 +14,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// `FIREBREAK_API_TOKEN`, for the read endpoints.
     pub api_token: Option<crate::config::Secret>,
+    /// `ALERTMANAGER_TOKEN`, for `POST /hooks/alertmanager`.
+    pub alertmanager_token: Option<crate::config::Secret>,
 }
 
 impl std::fmt::Debug for AppState {

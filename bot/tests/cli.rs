@@ -78,7 +78,7 @@ async fn database_with_an_incident(name: &str) -> String {
     let user = SlackUserId::parse("U100").unwrap_or_else(|| panic!("user"));
     let at: jiff::Timestamp = "2026-11-23T03:12:00Z".parse().unwrap_or_else(|e| panic!("{e}"));
     let first = |kind| EventDraft { at, actor: Actor::User(user.clone()), source: Source::SlashCommand, kind, cause: None };
-    let new = NewIncident { team: TeamId::new("T0001"), title: "API returns 502".into(), severity: Severity::Sev2, declared_by: user.clone(), declared_at: at };
+    let new = NewIncident { team: TeamId::new("T0001"), title: "API returns 502".into(), severity: Severity::Sev2, declared_by: user.clone(), declared_at: at, alert_key: None };
     let incident = store
         .create_incident(new, first(EventKind::Declared { severity: Severity::Sev2, title: "API returns 502".into() }))
         .await

@@ -79,6 +79,9 @@ pub struct NewIncident {
     pub severity: Severity,
     pub declared_by: SlackUserId,
     pub declared_at: Timestamp,
+    /// For incidents opened by an alert: the Alertmanager group it stands for. At most one
+    /// open incident per workspace has a given key, so repeated notifications find it.
+    pub alert_key: Option<String>,
 }
 
 /// Longest incident title accepted. Alert-made titles can be long; the card's header is cut to

@@ -14,6 +14,7 @@
 //! - [`engine`] — the context and invocation every command runs with.
 //! - `testing` (feature): in-memory fakes of the ports.
 
+pub mod alerts;
 pub mod button;
 pub mod capture;
 pub mod card;

@@ -23,7 +23,8 @@ pub enum StoreError {
 #[async_trait]
 pub trait IncidentStore: Send + Sync {
     /// Creates the incident with the next number of its workspace (unique, gap-free, also under
-    /// concurrent calls) and appends `first_event` to its timeline, atomically.
+    /// concurrent calls) and appends `first_event` to its timeline, atomically. `Conflict` when
+    /// `new.alert_key` is set and an open incident has that key already (nothing is created).
     async fn create_incident(
         &self,
         new: NewIncident,
@@ -37,6 +38,9 @@ pub trait IncidentStore: Send + Sync {
         team: &TeamId,
         channel: &ChannelId,
     ) -> Result<Option<Incident>, StoreError>;
+
+    /// The open (not resolved, not failed) incident opened for alert group `alert_key`.
+    async fn open_incident_for_alert(&self, team: &TeamId, alert_key: &str) -> Result<Option<Incident>, StoreError>;
 
     /// Incidents of a workspace that are not resolved (and not failed), newest first.
     async fn open_incidents(&self, team: &TeamId) -> Result<Vec<Incident>, StoreError>;
@@ -106,6 +110,9 @@ pub trait Chat: Send + Sync {
     async fn permalink(&self, channel: &ChannelId, ts: &MessageTs) -> Result<String, ChatError>;
     /// Who still has reacted with `emoji` to message `ts`.
     async fn reacted_by(&self, channel: &ChannelId, ts: &MessageTs, emoji: &str) -> Result<Vec<SlackUserId>, ChatError>;
+    /// The workspace and the bot's own user id (`auth.test`), for work that comes from outside
+    /// Slack (alerts).
+    async fn identity(&self) -> Result<(TeamId, SlackUserId), ChatError>;
     /// The members of a Slack user group (`S…`).
     async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError>;
     /// Answers the person who asked, through the interaction's `response_url`.

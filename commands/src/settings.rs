@@ -28,6 +28,16 @@ pub struct Settings {
     pub pin_emoji: String,
     /// The postmortem template (minijinja source), already checked to render.
     pub postmortem_template: String,
+    /// Alertmanager `severity` label (lowercase) → severity, for alerts no runbook names.
+    pub alert_severities: BTreeMap<String, Severity>,
+}
+
+/// The usual Prometheus severity labels, mapped unless configured otherwise.
+pub fn default_alert_severities() -> BTreeMap<String, Severity> {
+    [("critical", Severity::Sev1), ("page", Severity::Sev1), ("error", Severity::Sev2), ("high", Severity::Sev2), ("warning", Severity::Sev3), ("info", Severity::Sev4)]
+        .into_iter()
+        .map(|(label, severity)| (label.to_owned(), severity))
+        .collect()
 }
 
 /// The reaction that pins a message to the timeline unless configured otherwise: 📌.
@@ -47,6 +57,7 @@ impl Default for Settings {
             diagnostics_deadline: DEFAULT_DIAGNOSTICS_DEADLINE,
             pin_emoji: DEFAULT_PIN_EMOJI.to_owned(),
             postmortem_template: crate::postmortem::DEFAULT_TEMPLATE.to_owned(),
+            alert_severities: default_alert_severities(),
         }
     }
 }

@@ -31,6 +31,8 @@ pub enum Source {
     SlashCommand,
     Button,
     Firebreak,
+    /// A notification from Prometheus Alertmanager (`POST /hooks/alertmanager`).
+    Alertmanager,
     /// Something people did in the incident channel, seen through the Events API (a 📌
     /// reaction, an edit, a deletion).
     Conversation,
@@ -43,6 +45,7 @@ impl Source {
             Self::Button => "button",
             Self::Firebreak => "firebreak",
             Self::Conversation => "conversation",
+            Self::Alertmanager => "alertmanager",
         }
     }
 
@@ -52,6 +55,7 @@ impl Source {
             "button" => Some(Self::Button),
             "firebreak" => Some(Self::Firebreak),
             "conversation" => Some(Self::Conversation),
+            "alertmanager" => Some(Self::Alertmanager),
             _ => None,
         }
     }
@@ -100,6 +104,11 @@ pub enum EventKind {
     PinnedMessageEdited { message: PinnedMessageRef, text: String },
     /// A pinned message was deleted in Slack; what it said stays on the timeline.
     PinnedMessageDeleted { message: PinnedMessageRef },
+    /// An alert of the incident's Alertmanager group is firing (recorded once per alert
+    /// fingerprint and start).
+    AlertFiring { alertname: String, fingerprint: String, summary: String, starts_at: Timestamp },
+    /// Alertmanager reports the alert resolved.
+    AlertResolved { alertname: String, fingerprint: String, summary: String },
 }
 
 /// A Slack message by its timestamp (unique within the incident's channel).
@@ -149,6 +158,8 @@ impl EventKind {
             Self::PinRemoved { .. } => "pin_removed",
             Self::PinnedMessageEdited { .. } => "pinned_message_edited",
             Self::PinnedMessageDeleted { .. } => "pinned_message_deleted",
+            Self::AlertFiring { .. } => "alert_firing",
+            Self::AlertResolved { .. } => "alert_resolved",
         }
     }
 
@@ -203,6 +214,10 @@ impl EventKind {
             Self::PinRemoved { message } => format!("unpinned the message of {}", message.0),
             Self::PinnedMessageEdited { text, .. } => format!("edited a pinned message: \"{text}\""),
             Self::PinnedMessageDeleted { message } => format!("deleted the pinned message of {}", message.0),
+            Self::AlertFiring { alertname, summary, starts_at, .. } => {
+                format!("alert `{alertname}` firing since {}: {summary}", starts_at.strftime("%H:%M:%S UTC"))
+            }
+            Self::AlertResolved { alertname, summary, .. } => format!("alert `{alertname}` resolved: {summary}"),
         }
     }
 }

@@ -17,6 +17,7 @@ pub const BOT_TOKEN: &str = "xoxb-test-token-0000";
 pub const SIGNING_SECRET: &str = "test-signing-secret-8f742231b10e";
 pub const TEAM: &str = "T0001";
 pub const API_TOKEN: &str = "test-api-token-5b1c";
+pub const ALERTMANAGER_TOKEN: &str = "test-alertmanager-token-93ad";
 
 /// A running app plus everything a test needs to drive and inspect it.
 #[derive(Debug)]
@@ -54,23 +55,35 @@ pub async fn spawn_app(backend: Backend, settings: Settings) -> Option<TestApp> 
 
 /// Like [`spawn_app`], with settings made from the fake Slack (to name channels it holds).
 pub async fn spawn_app_with(backend: Backend, settings: impl FnOnce(&FakeSlack) -> Settings) -> Option<TestApp> {
+    spawn_app_configured(backend, settings, |_, _| {}).await
+}
+
+/// Like [`spawn_app_with`], with a last word on the configuration (e.g. Socket Mode's app
+/// token) once the fake Slack runs.
+pub async fn spawn_app_configured(
+    backend: Backend,
+    settings: impl FnOnce(&FakeSlack) -> Settings,
+    configure: impl FnOnce(&FakeSlack, &mut Config),
+) -> Option<TestApp> {
     if std::env::var_os("RUST_LOG").is_some() {
         firebreak::telemetry::init(false);
     }
     let database_url = backend.fresh_database_url().await?;
     let slack = FakeSlack::start(BOT_TOKEN).await;
     let settings = settings(&slack);
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
         database_url: Secret::new(database_url.clone()),
-        slack: Some(SlackCredentials { bot_token: Secret::new(BOT_TOKEN), signing_secret: Secret::new(SIGNING_SECRET) }),
+        slack: Some(SlackCredentials { bot_token: Secret::new(BOT_TOKEN), signing_secret: Secret::new(SIGNING_SECRET), app_token: None }),
         slack_api_url: slack.api_url(),
         config_path: "firebreak.toml".into(),
         config_file_found: false,
         settings,
         log_json: false,
         api_token: Some(Secret::new(API_TOKEN)),
+        alertmanager_token: Some(Secret::new(ALERTMANAGER_TOKEN)),
     };
+    configure(&slack, &mut config);
     let app = App::build(&config).await.unwrap_or_else(|e| panic!("app failed to build: {e}"));
     let base_url = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -131,7 +144,15 @@ impl TestApp {
     /// Clicks button `action_id` with `value` as `user` in `channel`; returns the ack and response_url.
     pub async fn click(&self, user: &str, channel: &str, action_id: &str, value: &str) -> (Answer, String) {
         let response_url = self.slack.new_response_url();
-        let payload = json!({
+        let payload = self.click_payload(user, channel, action_id, value, &response_url);
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap_or_default();
+        let answer = self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", &body).await;
+        (answer, response_url)
+    }
+
+    /// The `block_actions` payload Slack sends when `user` clicks button `action_id` in `channel`.
+    pub fn click_payload(&self, user: &str, channel: &str, action_id: &str, value: &str, response_url: &str) -> Value {
+        json!({
             "type": "block_actions",
             "user": { "id": user, "username": "responder", "team_id": TEAM },
             "api_app_id": "A0001",
@@ -149,10 +170,7 @@ impl TestApp {
                 "type": "button",
                 "action_ts": format!("{}.{:06}", jiff::Timestamp::now().as_second(), uuid::Uuid::new_v4().as_u128() % 1_000_000),
             }],
-        });
-        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap_or_default();
-        let answer = self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", &body).await;
-        (answer, response_url)
+        })
     }
 
     /// Delivers an Events API callback (from the fake Slack's people), signed.

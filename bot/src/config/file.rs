@@ -31,6 +31,17 @@ pub struct FileConfig {
     /// The postmortem template folder.
     #[serde(default)]
     pub postmortem: PostmortemSection,
+    /// Alert intake from Alertmanager.
+    #[serde(default)]
+    pub alertmanager: AlertmanagerSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerSection {
+    /// `severity` label → `sev1`…`sev4`, for alerts no runbook names. Replaces the defaults
+    /// (critical/page → sev1, error/high → sev2, warning → sev3, info → sev4) when given.
+    pub severity_labels: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +136,15 @@ impl FileConfig {
             }
             settings.pin_emoji = name.to_owned();
         }
+        if let Some(labels) = &self.alertmanager.severity_labels {
+            settings.alert_severities.clear();
+            for (label, severity) in labels {
+                let parsed = Severity::parse(severity)
+                    .filter(|s| s.key() == severity)
+                    .ok_or_else(|| invalid(format!("alertmanager.severity_labels.{label}"), format!("`{severity}` is not sev1, sev2, sev3 or sev4")))?;
+                settings.alert_severities.insert(label.to_lowercase(), parsed);
+            }
+        }
         if let Some(template) = postmortem::load_template(&self.postmortem, path).map_err(|(field, reason)| invalid(field, reason))? {
             settings.postmortem_template = template;
         }
@@ -140,6 +160,16 @@ mod tests {
     fn settings(text: &str) -> Result<Settings, String> {
         let file: FileConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         file.settings(Path::new("firebreak.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn alert_severity_labels_map_to_severities() {
+        let defaults = settings("").unwrap_or_else(|e| panic!("{e}")).alert_severities;
+        assert_eq!(defaults.get("critical"), Some(&Severity::Sev1));
+        let mapped = settings("[alertmanager.severity_labels]\nP1 = \"sev1\"\nP3 = \"sev3\"\n").unwrap_or_else(|e| panic!("{e}")).alert_severities;
+        assert_eq!((mapped.get("p1"), mapped.get("p3"), mapped.get("critical")), (Some(&Severity::Sev1), Some(&Severity::Sev3), None));
+        let refused = settings("[alertmanager.severity_labels]\ncritical = \"urgent\"\n").unwrap_err();
+        assert!(refused.contains("alertmanager.severity_labels.critical") && refused.contains("`urgent`"), "{refused}");
     }
 
     #[test]

@@ -15,11 +15,13 @@ use firebreak_commands::settings::Settings;
 pub use file::{ConfigError, FileConfig};
 pub use secret::Secret;
 
-/// Slack credentials; both are needed to serve Slack.
+/// Slack credentials; the bot token and signing secret are needed to serve Slack.
 #[derive(Debug, Clone)]
 pub struct SlackCredentials {
     pub bot_token: Secret,
     pub signing_secret: Secret,
+    /// `SLACK_APP_TOKEN` (`xapp-…`): when set, Firebreak also connects through Socket Mode.
+    pub app_token: Option<Secret>,
 }
 
 /// Everything Firebreak needs to start.
@@ -37,6 +39,8 @@ pub struct Config {
     pub log_json: bool,
     /// Bearer token the `/incidents/…` read endpoints require; unset disables them.
     pub api_token: Option<Secret>,
+    /// Bearer token `POST /hooks/alertmanager` requires; unset refuses every notification.
+    pub alertmanager_token: Option<Secret>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://firebreak.db";
@@ -60,7 +64,11 @@ impl Config {
             reason: format!("`{listen_text}` is not an address like 0.0.0.0:3000"),
         })?;
         let slack = match (env("SLACK_BOT_TOKEN"), env("SLACK_SIGNING_SECRET")) {
-            (Some(token), Some(secret)) => Some(SlackCredentials { bot_token: Secret::new(token), signing_secret: Secret::new(secret) }),
+            (Some(token), Some(secret)) => Some(SlackCredentials {
+                bot_token: Secret::new(token),
+                signing_secret: Secret::new(secret),
+                app_token: env("SLACK_APP_TOKEN").map(Secret::new),
+            }),
             _ => None,
         };
         let slack_api_url = env("SLACK_API_URL").unwrap_or_else(|| DEFAULT_SLACK_API_URL.to_owned());
@@ -78,6 +86,7 @@ impl Config {
             settings,
             log_json,
             api_token: env("FIREBREAK_API_TOKEN").map(Secret::new),
+            alertmanager_token: env("ALERTMANAGER_TOKEN").map(Secret::new),
         })
     }
 }
@@ -94,6 +103,22 @@ mod tests {
         assert!(config.slack.is_none());
         assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(config.slack_api_url, DEFAULT_SLACK_API_URL);
+    }
+
+    #[test]
+    fn the_app_token_turns_socket_mode_on() {
+        let env = |with_app_token: bool| {
+            move |name: &str| match name {
+                "FIREBREAK_CONFIG" => Some("/nonexistent.toml".to_owned()),
+                "SLACK_BOT_TOKEN" => Some("xoxb-1".to_owned()),
+                "SLACK_SIGNING_SECRET" => Some("signing".to_owned()),
+                "SLACK_APP_TOKEN" if with_app_token => Some("xapp-1-secret".to_owned()),
+                _ => None,
+            }
+        };
+        let slack = |config: Result<Config, ConfigError>| config.unwrap_or_else(|e| panic!("{e}")).slack.unwrap_or_else(|| panic!("no credentials"));
+        assert_eq!(slack(Config::from_lookup(env(true))).app_token.map(|t| t.expose().to_owned()).as_deref(), Some("xapp-1-secret"));
+        assert!(slack(Config::from_lookup(env(false))).app_token.is_none());
     }
 
     #[test]

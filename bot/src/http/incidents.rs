@@ -21,14 +21,7 @@ fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
     let Some(expected) = &state.api_token else {
         return Err((StatusCode::FORBIDDEN, "the incident API is disabled: set FIREBREAK_API_TOKEN"));
     };
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let matches = given.len() == expected.expose().len()
-        && given.bytes().zip(expected.expose().bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if matches { Ok(()) } else { Err((StatusCode::UNAUTHORIZED, "missing or wrong bearer token")) }
+    if super::bearer::matches(expected, headers) { Ok(()) } else { Err((StatusCode::UNAUTHORIZED, "missing or wrong bearer token")) }
 }
 
 async fn load(state: &AppState, id: &str) -> Result<(Incident, Vec<TimelineEvent>), Refusal> {

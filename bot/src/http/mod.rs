@@ -1,5 +1,7 @@
 //! The HTTP surface: Slack routes behind signature verification, health and metrics.
 
+pub mod alertmanager;
+pub mod bearer;
 pub mod health;
 pub mod incidents;
 pub mod metrics;
@@ -24,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::render))
+        .route("/hooks/alertmanager", post(alertmanager::notify).layer(DefaultBodyLimit::max(alertmanager::MAX_BODY)))
         .route("/incidents/{id}/postmortem.md", get(incidents::postmortem))
         .route("/incidents/{id}/timeline.json", get(incidents::timeline))
         .layer(middleware::from_fn(metrics::count_requests))

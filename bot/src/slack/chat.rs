@@ -1,7 +1,10 @@
 //! `SlackChat`: the `Chat` port over Slack's Web API.
 
 use async_trait::async_trait;
-use firebreak_commands::ids::{ChannelId, MessageTs, SlackUserId};
+use std::sync::Arc;
+
+use firebreak_commands::ids::{ChannelId, MessageTs, SlackUserId, TeamId};
+use tokio::sync::OnceCell;
 use firebreak_commands::ports::{Chat, ChatError, ChatMessage, CreatedChannel};
 use firebreak_commands::reply::Reply;
 use serde_json::{json, Value};
@@ -14,11 +17,13 @@ use super::web_api::SlackWebApi;
 #[derive(Debug, Clone)]
 pub struct SlackChat {
     api: SlackWebApi,
+    /// Workspace and bot user, asked of `auth.test` once.
+    identity: Arc<OnceCell<(TeamId, SlackUserId)>>,
 }
 
 impl SlackChat {
     pub fn new(api: SlackWebApi) -> Self {
-        Self { api }
+        Self { api, identity: Arc::new(OnceCell::new()) }
     }
 }
 
@@ -99,6 +104,20 @@ impl Chat for SlackChat {
 
     async fn reacted_by(&self, channel: &ChannelId, ts: &MessageTs, emoji: &str) -> Result<Vec<SlackUserId>, ChatError> {
         self.api.reacted_by(channel, ts, emoji).await
+    }
+
+    async fn identity(&self) -> Result<(TeamId, SlackUserId), ChatError> {
+        let found = self
+            .identity
+            .get_or_try_init(|| async {
+                let answer = self.api.call("auth.test", &json!({})).await?;
+                let team = TeamId::new(field(&answer, "/team_id", "auth.test")?);
+                let user = SlackUserId::parse(field(&answer, "/user_id", "auth.test")?)
+                    .ok_or_else(|| ChatError::Refused("auth.test answered an odd user_id".into()))?;
+                Ok::<_, ChatError>((team, user))
+            })
+            .await?;
+        Ok(found.clone())
     }
 
     async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError> {

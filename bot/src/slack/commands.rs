@@ -1,4 +1,4 @@
-//! `POST /slack/commands`: the `/incident` slash command.
+//! `POST /slack/commands`: the `/incident` slash command (also delivered by Socket Mode).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,9 +15,10 @@ use super::dispatch::{self, Ack};
 use super::render;
 use crate::state::AppState;
 
-/// The fields of Slack's slash-command form that Firebreak uses.
+/// The fields of Slack's slash-command form that Firebreak uses. Socket Mode delivers the
+/// same fields as a JSON object.
 #[derive(Debug, Deserialize)]
-struct SlashForm {
+pub struct SlashForm {
     team_id: String,
     channel_id: String,
     user_id: String,
@@ -44,14 +45,27 @@ pub async fn slash_command(State(state): State<AppState>, body: Bytes) -> Respon
         Ok(form) => form,
         Err(error) => return bad_request(&error.to_string()),
     };
+    match handle(&state, form).await {
+        Ok(reply) => ack(reply),
+        Err(malformed) => bad_request(malformed.0),
+    }
+}
+
+/// Why a slash command could not be read (HTTP answers 400).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Malformed(pub &'static str);
+
+/// Runs a decoded slash command within the ack budget, for both transports (HTTP and Socket
+/// Mode); returns what the ack carries: a usage message, a quick answer, or "working on it".
+pub async fn handle(state: &AppState, form: SlashForm) -> Result<Option<Reply>, Malformed> {
     let Some(user) = SlackUserId::parse(&form.user_id) else {
-        return bad_request("user_id is not a Slack user id");
+        return Err(Malformed("user_id is not a Slack user id"));
     };
     let command = match Command::parse(&form.text) {
         Ok(command) => command,
         Err(usage) => {
             metrics::counter!("firebreak_commands_total", "command" => "invalid", "outcome" => "usage").increment(1);
-            return ack(Some(Reply::ephemeral(format!(":warning: {usage}"))));
+            return Ok(Some(Reply::ephemeral(format!(":warning: {usage}"))));
         }
     };
     let inv = Invocation {
@@ -68,10 +82,10 @@ pub async fn slash_command(State(state): State<AppState>, body: Bytes) -> Respon
     if command.is_slow() {
         let started = Reply::ephemeral(format!(":hourglass_flowing_sand: Working on `/incident {name}`…"));
         dispatch::after_ack(&state.ctx, name, form.response_url, async move { command.execute(&ctx, &inv).await });
-        return ack(Some(started));
+        return Ok(Some(started));
     }
     match dispatch::within_ack(&state.ctx, name, form.response_url, async move { command.execute(&ctx, &inv).await }).await {
-        Ack::Now(reply) => ack(reply),
-        Ack::Later => ack(Some(Reply::ephemeral(":hourglass_flowing_sand: Working on it…"))),
+        Ack::Now(reply) => Ok(reply),
+        Ack::Later => Ok(Some(Reply::ephemeral(":hourglass_flowing_sand: Working on it…"))),
     }
 }

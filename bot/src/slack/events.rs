@@ -76,7 +76,13 @@ struct Edited {
 
 /// Answers Slack's URL verification and acknowledges event callbacks, handling them after.
 pub async fn event(State(state): State<AppState>, body: Bytes) -> Response {
-    match serde_json::from_slice::<Envelope>(&body) {
+    handle(&state, &body).await
+}
+
+/// Handles one Events API envelope, whether it came over HTTP or as a Socket Mode payload,
+/// and returns the ack.
+pub async fn handle(state: &AppState, body: &[u8]) -> Response {
+    match serde_json::from_slice::<Envelope>(body) {
         Ok(Envelope::UrlVerification { challenge }) => Json(json!({ "challenge": challenge })).into_response(),
         Ok(Envelope::EventCallback { team_id, event_id, event }) => {
             if let Some((channel, activity)) = activity(event) {

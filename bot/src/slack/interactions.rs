@@ -1,4 +1,5 @@
-//! `POST /slack/interactions`: clicks on Firebreak's buttons (`block_actions`).
+//! `POST /slack/interactions`: clicks on Firebreak's buttons (`block_actions`), also
+//! delivered by Socket Mode.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -56,24 +57,28 @@ fn bad_request(reason: &str) -> Response {
 
 /// Acks at once; the click runs as the user who clicked and answers through `response_url`.
 pub async fn interaction(State(state): State<AppState>, body: Bytes) -> Response {
-    let payload: Payload = match serde_urlencoded::from_bytes::<Form>(&body).map(|f| serde_json::from_str(&f.payload)) {
-        Ok(Ok(payload)) => payload,
-        Ok(Err(error)) => return bad_request(&error.to_string()),
+    let form = match serde_urlencoded::from_bytes::<Form>(&body) {
+        Ok(form) => form,
         Err(error) => return bad_request(&error.to_string()),
     };
+    match handle(&state, &form.payload) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(reason) => bad_request(&reason),
+    }
+}
+
+/// Starts the work of an interaction payload (the JSON that HTTP sends in the `payload` form
+/// field and Socket Mode as the envelope's payload) and returns at once: the ack is empty.
+/// `Err` names what is malformed.
+pub fn handle(state: &AppState, payload_json: &str) -> Result<(), String> {
+    let payload: Payload = serde_json::from_str(payload_json).map_err(|error| error.to_string())?;
     if payload.kind != "block_actions" {
         // Shortcuts and modals are not Firebreak's yet: acknowledge so Slack shows no error.
-        return StatusCode::OK.into_response();
+        return Ok(());
     }
-    let Some(user) = SlackUserId::parse(&payload.user.id) else {
-        return bad_request("user.id is not a Slack user id");
-    };
-    let Some(team) = payload.team.map(|t| t.id).or(payload.user.team_id) else {
-        return bad_request("no team id");
-    };
-    let Some(channel) = payload.channel.map(|c| c.id) else {
-        return bad_request("no channel id");
-    };
+    let user = SlackUserId::parse(&payload.user.id).ok_or("user.id is not a Slack user id")?;
+    let team = payload.team.map(|t| t.id).or(payload.user.team_id).ok_or("no team id")?;
+    let channel = payload.channel.map(|c| c.id).ok_or("no channel id")?;
     for action in payload.actions {
         let button = match ButtonAction::parse(&action.action_id, &action.value) {
             Ok(button) => button,
@@ -96,5 +101,5 @@ pub async fn interaction(State(state): State<AppState>, body: Bytes) -> Response
         let name = button.name();
         dispatch::after_ack(&state.ctx, name, payload.response_url.clone(), async move { button.execute(&ctx, &inv).await });
     }
-    StatusCode::OK.into_response()
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! The Slack edge: signature check, slash commands, interactions, events, rendering, Web API.
+//! The Slack edge: signature check, Socket Mode, slash commands, interactions, events,
+//! rendering, Web API.
 
 pub mod chat;
 pub mod commands;
@@ -7,6 +8,7 @@ pub mod events;
 pub mod interactions;
 pub mod messages;
 pub mod render;
+pub mod socket_mode;
 pub mod upload;
 pub mod usergroups;
 pub mod verify;

@@ -48,7 +48,7 @@ async fn insert(
 ) -> Result<Incident, StoreError> {
     let row = sqlx::query(concat!(
         "INSERT INTO incidents (team_id, number, title, severity, status, declared_by, \
-         declared_at_ms, setup, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING ",
+         declared_at_ms, setup, alert_key, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING ",
         incident_columns!()
     ))
     .bind(new.team.as_str())
@@ -59,9 +59,14 @@ async fn insert(
     .bind(new.declared_by.as_str())
     .bind(rows::millis(new.declared_at))
     .bind(Setup::Opening.key())
+    .bind(new.alert_key.as_deref())
     .fetch_one(conn)
     .await
-    .map_err(unavailable("inserting a new incident"))?;
+    .map_err(|error| match &error {
+        // Another delivery of the same alert group opened its incident first.
+        sqlx::Error::Database(db) if db.is_unique_violation() && new.alert_key.is_some() => StoreError::Conflict,
+        _ => unavailable("inserting a new incident")(error),
+    })?;
     rows::incident(&row)
 }
 
@@ -82,6 +87,23 @@ pub(super) async fn numbered(pool: &AnyPool, number: i64) -> Result<Vec<Incident
         .await
         .map_err(unavailable("reading incidents by number"))?;
     rows.iter().map(rows::incident).collect()
+}
+
+/// The open incident of alert group `key`.
+pub(super) async fn open_for_alert(pool: &AnyPool, team: &TeamId, key: &str) -> Result<Option<Incident>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        incident_columns!(),
+        " FROM incidents WHERE team_id = $1 AND alert_key = $2 AND status <> $3 AND setup <> $4 ORDER BY id LIMIT 1"
+    ))
+    .bind(team.as_str())
+    .bind(key)
+    .bind(Status::Resolved.key())
+    .bind(Setup::Failed.key())
+    .fetch_optional(pool)
+    .await
+    .map_err(unavailable("reading the incident of an alert group"))?;
+    row.as_ref().map(rows::incident).transpose()
 }
 
 /// The incident whose channel this is; the oldest if a channel was ever reused.

@@ -28,6 +28,11 @@ const SQLITE: &[Embedded] = &[
         description: "remediation requests",
         sql: include_str!("../../migrations/sqlite/0002_remediation_requests.sql"),
     },
+    Embedded {
+        version: 3,
+        description: "alert groups",
+        sql: include_str!("../../migrations/sqlite/0003_alert_groups.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -40,6 +45,11 @@ const POSTGRES: &[Embedded] = &[
         version: 2,
         description: "remediation requests",
         sql: include_str!("../../migrations/postgres/0002_remediation_requests.sql"),
+    },
+    Embedded {
+        version: 3,
+        description: "alert groups",
+        sql: include_str!("../../migrations/postgres/0003_alert_groups.sql"),
     },
 ];
 

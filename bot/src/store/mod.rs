@@ -103,6 +103,10 @@ impl IncidentStore for SqlStore {
         incidents::by_channel(&self.pool, team, channel).await
     }
 
+    async fn open_incident_for_alert(&self, team: &TeamId, alert_key: &str) -> Result<Option<Incident>, StoreError> {
+        incidents::open_for_alert(&self.pool, team, alert_key).await
+    }
+
     async fn open_incidents(&self, team: &TeamId) -> Result<Vec<Incident>, StoreError> {
         incidents::open(&self.pool, team).await
     }

@@ -12,6 +12,7 @@ async fn an_incident_reads_back_with_every_field() {
             severity: Severity::Sev1,
             declared_by: user("W42"),
             declared_at,
+            alert_key: None,
         };
         let first = EventDraft { at: declared_at, ..declared(&new.title, Some("Trigger.1")) };
         let created = store.create_incident(new.clone(), first.clone()).await?;
@@ -263,6 +264,40 @@ async fn ping_answers_while_connected() {
         store.close().await;
         let closed = store.ping().await;
         assert!(matches!(closed, Err(StoreError::Unavailable(_))), "{closed:?}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_open_incident_per_alert_group_also_under_concurrent_deliveries() {
+    on_both(|store| async move {
+        let for_group = |title: &str| NewIncident { alert_key: Some("{}:{alertname=\"NerfServiceDown\"}".into()), ..new_incident("T1", title) };
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let (store, new) = (store.clone(), for_group(&format!("delivery {i}")));
+                tokio::spawn(async move { store.create_incident(new, declared("alert", None)).await })
+            })
+            .collect();
+        let mut opened = Vec::new();
+        for task in tasks {
+            match task.await? {
+                Ok(incident) => opened.push(incident),
+                Err(StoreError::Conflict) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        assert_eq!(opened.len(), 1, "{opened:?}");
+        let found = store.open_incident_for_alert(&TeamId::new("T1"), "{}:{alertname=\"NerfServiceDown\"}").await?;
+        assert_eq!(found.as_ref(), opened.first());
+        assert!(store.open_incident_for_alert(&TeamId::new("T2"), "{}:{alertname=\"NerfServiceDown\"}").await?.is_none());
+        // The refused deliveries left no gap in the numbers.
+        assert_eq!(start(&store, "T1", "by hand").await?.number, IncidentNumber(2));
+        // Once resolved, the group firing again opens a new incident.
+        store.save(&Incident { status: Status::Resolved, ..opened[0].clone() }, vec![]).await?;
+        assert!(store.open_incident_for_alert(&TeamId::new("T1"), "{}:{alertname=\"NerfServiceDown\"}").await?.is_none());
+        let again = store.create_incident(for_group("again"), declared("alert", None)).await?;
+        assert_eq!(again.number, IncidentNumber(3));
         Ok(())
     })
     .await;

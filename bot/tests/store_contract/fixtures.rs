@@ -13,6 +13,7 @@ pub(crate) fn new_incident(team: &str, title: &str) -> NewIncident {
         severity: Severity::Sev2,
         declared_by: user("U100"),
         declared_at: test_time(),
+        alert_key: None,
     }
 }
 

@@ -25,6 +25,7 @@ use crate::ids::SlackUserId;
 
 pub use diag::{run as run_diagnostics, Trigger};
 pub use help::help_reply;
+pub use start::{open as open_incident, Opening};
 
 /// Longest free text (titles, notes, summaries) accepted from chat.
 pub const MAX_TEXT_CHARS: usize = 2000;

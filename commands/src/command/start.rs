@@ -46,18 +46,38 @@ pub(super) async fn execute(
     severity: Severity,
     title: String,
 ) -> Result<Option<Reply>, CommandError> {
+    let runbook = ctx.settings.runbooks.for_title(&title).cloned();
+    let opening = Opening { severity, title, alert_key: None, runbook };
+    open(ctx, inv, opening).await.map(|(_, reply)| reply)
+}
+
+/// What to open: asked for with `/incident start`, or an alert group.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    pub severity: Severity,
+    pub title: String,
+    /// The Alertmanager group the incident stands for (one open incident per group).
+    pub alert_key: Option<String>,
+    /// The runbook whose diagnostics run as soon as the channel is up.
+    pub runbook: Option<Runbook>,
+}
+
+/// Declares the incident and opens its channel; returns it with the requester's confirmation.
+pub async fn open(ctx: &Context, inv: &Invocation, opening: Opening) -> Result<(Incident, Option<Reply>), CommandError> {
+    let Opening { severity, title, alert_key, runbook } = opening;
     let new = NewIncident {
         team: inv.team.clone(),
         title: title.clone(),
         severity,
         declared_by: inv.user.clone(),
         declared_at: ctx.clock.now(),
+        alert_key,
     };
     let declared = inv.event(ctx, EventKind::Declared { severity, title });
     let incident = ctx.store.create_incident(new, declared).await?;
     let channel = match create_channel(ctx, &incident).await {
         Ok(channel) => channel,
-        Err(error) => return mark_failed(ctx, inv, incident, &error).await,
+        Err(error) => return mark_failed(ctx, inv, incident.clone(), &error).await.map(|reply| (incident, reply)),
     };
     let mut incident = incident;
     incident.setup = Setup::Open;
@@ -66,11 +86,12 @@ pub(super) async fn execute(
     let created = EventKind::ChannelCreated { channel: channel.id.clone(), name: channel.name.clone() };
     let incident = ctx.store.save(&incident, vec![system_event(ctx, inv, &incident, created)]).await?;
     let problems = set_up_channel(ctx, inv, incident.clone(), &channel).await?;
-    let runbook = ctx.settings.runbooks.for_title(&incident.title).cloned();
     if let Some(runbook) = &runbook {
         start_diagnostics(ctx, &incident, &channel, runbook.clone());
     }
-    Ok(Some(confirmation(&incident, &channel, &problems, runbook.as_ref().map(|r| r.name.as_str()))))
+    let reply = confirmation(&incident, &channel, &problems, runbook.as_ref().map(|r| r.name.as_str()));
+    let incident = ctx.store.incident(incident.id).await?.unwrap_or(incident);
+    Ok((incident, Some(reply)))
 }
 
 /// Creates the channel, moving to the next name on `name_taken` and retrying transient errors.
@@ -119,10 +140,16 @@ async fn set_up_channel(ctx: &Context, inv: &Invocation, mut incident: Incident,
         problems.push(format!("{step} ({error})"));
         events.push(EventKind::SetupStepFailed { step: step.to_owned(), error: error.to_string() });
     };
-    let people = ctx.settings.people_to_invite(incident.severity, &inv.user);
-    match ctx.chat.invite(&channel.id, &people).await {
-        Ok(()) => events.push(EventKind::PeopleInvited { users: people }),
-        Err(error) => failed("invite the responders", error, &mut events),
+    let mut people = ctx.settings.people_to_invite(incident.severity, &inv.user);
+    // An alert has no requester: the bot made the channel and is in it already.
+    if inv.source == Source::Alertmanager {
+        people.retain(|person| person != &inv.user);
+    }
+    if !people.is_empty() {
+        match ctx.chat.invite(&channel.id, &people).await {
+            Ok(()) => events.push(EventKind::PeopleInvited { users: people }),
+            Err(error) => failed("invite the responders", error, &mut events),
+        }
     }
     let topic = card::topic(&incident);
     match ctx.chat.set_topic(&channel.id, &topic).await {

@@ -46,6 +46,11 @@ impl Runbooks {
         self.0.iter().find(|r| r.name.eq_ignore_ascii_case(name))
     }
 
+    /// The runbook that names alert `alertname` (exactly, as Alertmanager spells it).
+    pub fn for_alert(&self, alertname: &str) -> Option<&Runbook> {
+        self.0.iter().find(|r| r.alerts.iter().any(|a| a == alertname))
+    }
+
     /// The first runbook whose name, alerts or services the title mentions.
     pub fn for_title(&self, title: &str) -> Option<&Runbook> {
         self.0.iter().find(|r| r.matches_title(title))

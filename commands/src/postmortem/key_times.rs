@@ -42,7 +42,15 @@ impl KeyTimes {
         let resolved = events.iter().find(|e| matches!(e.kind, EventKind::Resolved { .. }));
         let started = hand_set(events, "started")
             .map(|at| KeyTime { name: "Started", at, by_hand: true, seq: None })
-            .unwrap_or(KeyTime { name: "Started", at: incident.declared_at.min(detected.at), by_hand: false, seq: None });
+            .unwrap_or_else(|| {
+                // The earliest alert, or the declaration, whichever came first.
+                let first_alert = events.iter().filter_map(|e| match &e.kind {
+                    EventKind::AlertFiring { starts_at, .. } => Some(*starts_at),
+                    _ => None,
+                });
+                let at = first_alert.fold(incident.declared_at.min(detected.at), Timestamp::min);
+                KeyTime { name: "Started", at, by_hand: false, seq: None }
+            });
         Self {
             started,
             acknowledged: pick(events, "Acknowledged", "acknowledged", acknowledged),

@@ -134,6 +134,9 @@ impl Chat for RecordingChat {
         let found = messages.iter().find(|m| &m.channel == channel && &m.message.ts == ts).ok_or_else(|| ChatError::Refused("message_not_found".into()))?;
         Ok(found.reactions.iter().find(|(name, _)| name == emoji).map(|(_, users)| users.clone()).unwrap_or_default())
     }
+    async fn identity(&self) -> Result<(crate::ids::TeamId, SlackUserId), ChatError> {
+        Ok((crate::ids::TeamId::new("T0001"), SlackUserId::parse("UBOT").unwrap_or_else(|| panic!("bot id"))))
+    }
     async fn usergroup_members(&self, group: &str) -> Result<Vec<SlackUserId>, ChatError> {
         let groups = lock(&self.usergroups);
         groups.iter().find(|(id, _)| id == group).map(|(_, m)| m.clone()).ok_or_else(|| ChatError::Refused("no_such_subteam".into()))

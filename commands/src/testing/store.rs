@@ -21,6 +21,17 @@ pub struct MemoryStore {
 struct MemoryState {
     incidents: Vec<Incident>,
     events: Vec<TimelineEvent>,
+    /// Incident id → the alert group key it was opened for.
+    alert_keys: Vec<(IncidentId, String)>,
+}
+
+impl MemoryState {
+    fn open_for_alert(&self, team: &TeamId, key: &str) -> Option<&Incident> {
+        self.alert_keys
+            .iter()
+            .filter(|(_, k)| k == key)
+            .find_map(|(id, _)| self.incidents.iter().find(|i| i.id == *id && &i.team == team && i.is_open()))
+    }
 }
 
 impl MemoryState {
@@ -50,6 +61,11 @@ impl MemoryState {
 impl IncidentStore for MemoryStore {
     async fn create_incident(&self, new: NewIncident, first_event: EventDraft) -> Result<Incident, StoreError> {
         let mut state = lock(&self.state);
+        if let Some(key) = &new.alert_key
+            && state.open_for_alert(&new.team, key).is_some()
+        {
+            return Err(StoreError::Conflict);
+        }
         let number = state.incidents.iter().filter(|i| i.team == new.team).count() as i64 + 1;
         let incident = Incident {
             id: IncidentId(state.incidents.len() as i64 + 1),
@@ -69,6 +85,9 @@ impl IncidentStore for MemoryStore {
             version: 1,
         };
         state.incidents.push(incident.clone());
+        if let Some(key) = new.alert_key {
+            state.alert_keys.push((incident.id, key));
+        }
         state.push_event(first_event.for_incident(incident.id));
         Ok(incident)
     }
@@ -80,6 +99,10 @@ impl IncidentStore for MemoryStore {
     async fn incident_by_channel(&self, team: &TeamId, channel: &ChannelId) -> Result<Option<Incident>, StoreError> {
         let state = lock(&self.state);
         Ok(state.incidents.iter().find(|i| &i.team == team && i.channel.as_ref() == Some(channel)).cloned())
+    }
+
+    async fn open_incident_for_alert(&self, team: &TeamId, alert_key: &str) -> Result<Option<Incident>, StoreError> {
+        Ok(lock(&self.state).open_for_alert(team, alert_key).cloned())
     }
 
     async fn open_incidents(&self, team: &TeamId) -> Result<Vec<Incident>, StoreError> {

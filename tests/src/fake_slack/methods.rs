@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::request::Args;
 use super::state::State;
-use super::{chat, conversations, files, history, identity, pins};
+use super::{apps, chat, conversations, files, history, identity, pins};
 
 /// Why a method refused a call.
 #[derive(Debug)]
@@ -40,6 +40,7 @@ pub(super) type Outcome = Result<Value, Rejection>;
 pub(super) fn dispatch(state: &mut State, method: &str, args: &Args) -> Outcome {
     match method {
         "auth.test" => Ok(identity::auth_test()),
+        "apps.connections.open" => apps::connections_open(state),
         "users.info" => identity::users_info(state, args),
         "usergroups.users.list" => identity::usergroup_users(state, args),
         "conversations.create" => conversations::create(state, args),

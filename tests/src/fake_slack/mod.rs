@@ -6,6 +6,7 @@
 //! that ends with [`FakeSlack::assert_faithful`] fails on a call that real Slack would
 //! reject, even when the bot shrugged the error off.
 
+mod apps;
 mod blocks;
 mod chat;
 mod conversations;

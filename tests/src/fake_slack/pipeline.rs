@@ -59,8 +59,7 @@ fn checked_reply(state: &mut State, method: &str, request: &Request) -> Reply {
 fn auth_failure(state: &mut State, method: &str, request: &Request) -> Option<Reply> {
     let error = match &request.token {
         None => "not_authed",
-        Some(token) if *token != state.bot_token => "invalid_auth",
-        Some(_) => return None,
+        Some(token) => super::apps::token_error(state, method, token)?,
     };
     let hint = if request.token_in_json {
         " (a `token` in a JSON body is ignored: send `Authorization: Bearer`)"

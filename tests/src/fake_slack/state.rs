@@ -71,6 +71,8 @@ pub(super) struct State {
     /// Bodies accepted per response_url id.
     pub(super) response_urls: BTreeMap<String, Vec<Value>>,
     pub(super) files: BTreeMap<String, FileRecord>,
+    /// Set once a test turned Socket Mode on (`apps.connections.open`).
+    pub(super) socket_mode: Option<super::apps::SocketModeLink>,
     last_ts_micros: i64,
     last_id: u64,
 }
@@ -89,6 +91,7 @@ impl State {
             faults: Faults::default(),
             response_urls: BTreeMap::new(),
             files: BTreeMap::new(),
+            socket_mode: None,
             last_ts_micros: 0,
             last_id: 0,
         }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real Firebreak app over HTTP, a real database (SQLite and Postgres)
 //! and the faithful fake Slack. Every scenario runs on both back ends.
 
+mod alerts;
 mod diag_docker;
 mod diag_flow;
 mod diag_gpu;
@@ -12,5 +13,6 @@ mod fix_kube_actions;
 mod lifecycle;
 mod operations;
 mod secrets;
+mod socket_mode;
 mod start;
 mod timeline_capture;
