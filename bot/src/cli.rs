@@ -39,6 +39,7 @@ fn check_config() -> i32 {
             println!("configuration OK ({}: {source})", config.config_path.display());
             println!("slack credentials: {}", if config.slack.is_some() { "set" } else { "not set" });
             println!("socket mode: {}", if config.slack.as_ref().is_some_and(|s| s.app_token.is_some()) { "on (SLACK_APP_TOKEN set)" } else { "off" });
+            println!("redelivery de-duplication: {}", if config.redis_url.is_some() { "across replicas (REDIS_URL set)" } else { "in-process" });
             for runbook in &config.settings.runbooks.0 {
                 println!("runbook {}: {} checks, {} actions", runbook.name, runbook.checks.len(), runbook.actions.len());
             }

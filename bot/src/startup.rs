@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use firebreak_commands::ports::{Chat, Clock, IncidentStore, RemediationStore, SystemClock};
+use firebreak_commands::ports::{Chat, Clock, IncidentStore, RemediationStore, SystemClock, TimerStore};
 use firebreak_commands::diagnostics::DiagnosticPorts;
 use firebreak_commands::engine::RemediationPorts;
 use firebreak_commands::Context;
@@ -36,6 +36,7 @@ pub enum StartError {
 pub struct Ports {
     pub store: Arc<dyn IncidentStore>,
     pub requests: Arc<dyn RemediationStore>,
+    pub timers: Arc<dyn TimerStore>,
     pub chat: Arc<dyn Chat>,
     pub clock: Arc<dyn Clock>,
     pub diagnostics: DiagnosticPorts,
@@ -68,7 +69,7 @@ impl App {
         let diagnostics = crate::adapters::diagnostics(kube_client.clone());
         let actions = crate::adapters::remediations(kube_client);
         let store = Arc::new(store);
-        let ports = Ports { store: store.clone(), requests: store, chat: Arc::new(SlackChat::new(api)), clock: Arc::new(SystemClock), diagnostics, actions };
+        let ports = Ports { store: store.clone(), timers: store.clone(), requests: store, chat: Arc::new(SlackChat::new(api)), clock: Arc::new(SystemClock), diagnostics, actions };
         let app = Self::build_with(config, credentials, ports).await?;
         let ctx = app.state.ctx.clone();
         tokio::spawn(async move { firebreak_commands::remediation::flow::report_interrupted(&ctx, &interrupted).await });
@@ -85,6 +86,7 @@ impl App {
             diagnostics: ports.diagnostics,
             requests: ports.requests,
             actions: ports.actions,
+            timers: ports.timers,
         };
         let secret = SlackSigningSecret::new(credentials.signing_secret.expose().to_owned());
         let state = AppState {
@@ -93,6 +95,7 @@ impl App {
             metrics: http::metrics::handle(),
             api_token: config.api_token.clone(),
             alertmanager_token: config.alertmanager_token.clone(),
+            deliveries: crate::dedup::from_config(config.redis_url.as_ref()).context("setting up REDIS_URL")?,
         };
         let socket_mode = credentials.app_token.as_ref().map(|token| SocketMode::new(&config.slack_api_url, token)).transpose().context("setting up Socket Mode")?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
@@ -108,6 +111,7 @@ impl App {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port(), "firebreak listening");
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let timers = tokio::spawn(crate::timer_loop::run(self.state.ctx.clone(), crate::timer_loop::TICK, stopped.clone()));
         let socket_mode = self.socket_mode.map(|client| client.spawn(Arc::new(AppHandler::new(self.state.clone())), stopped));
         let shutdown = async move {
             shutdown_signal().await;
@@ -117,6 +121,7 @@ impl App {
         if let Some(task) = socket_mode {
             let _ = task.await;
         }
+        let _ = timers.await;
         served
     }
 }

@@ -16,6 +16,8 @@ pub struct AppState {
     pub api_token: Option<crate::config::Secret>,
     /// `ALERTMANAGER_TOKEN`, for `POST /hooks/alertmanager`.
     pub alertmanager_token: Option<crate::config::Secret>,
+    /// Slack deliveries seen lately (Redis when configured), so a redelivery is handled once.
+    pub deliveries: Arc<dyn crate::dedup::Deliveries>,
 }
 
 impl std::fmt::Debug for AppState {

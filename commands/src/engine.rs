@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::diagnostics::DiagnosticPorts;
 use crate::ids::{ChannelId, IncidentId, SlackUserId, TeamId};
 use crate::incident::Incident;
-use crate::ports::{Chat, Clock, IncidentStore, RemediationStore, StoreError};
+use crate::ports::{Chat, Clock, IncidentStore, RemediationStore, StoreError, TimerStore};
 use crate::remediation::{ClusterActions, ContainerActions};
 use crate::settings::Settings;
 use crate::timeline::{Actor, EventDraft, EventKind, Source};
@@ -20,6 +20,7 @@ pub struct Context {
     pub diagnostics: DiagnosticPorts,
     pub requests: Arc<dyn RemediationStore>,
     pub actions: RemediationPorts,
+    pub timers: Arc<dyn TimerStore>,
 }
 
 /// Where remediations are carried out.

@@ -22,6 +22,7 @@ pub mod channel_name;
 pub mod command;
 pub mod diagnostics;
 pub mod engine;
+pub mod escalation;
 pub mod ids;
 pub mod incident;
 pub mod lifecycle;
@@ -34,6 +35,7 @@ pub mod settings;
 pub mod severity;
 pub mod status;
 pub mod timeline;
+pub mod timers;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

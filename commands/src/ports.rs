@@ -8,6 +8,7 @@ use crate::incident::{Incident, NewIncident};
 use crate::remediation::request::{Move, NewRequest, RemediationRequest, RequestId};
 use crate::reply::Reply;
 use crate::timeline::{EventDraft, NewEvent, TimelineEvent};
+use crate::timers::{Timer, TimerKind};
 
 /// Failures of the incident store.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +133,16 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
+}
+
+/// Where the incidents' timers live.
+#[async_trait]
+pub trait TimerStore: Send + Sync {
+    /// Schedules `kind` for `incident` at `due_at`; `Ok(false)` when that timer exists already.
+    async fn schedule(&self, incident: IncidentId, kind: &TimerKind, due_at: Timestamp) -> Result<bool, StoreError>;
+    /// Claims up to `limit` timers due at `now` and not yet fired, marking them fired: each
+    /// timer is claimed by exactly one caller, also across replicas.
+    async fn claim_due(&self, now: Timestamp, limit: u32) -> Result<Vec<Timer>, StoreError>;
 }
 
 /// Where remediation requests live; every state change is a compare-and-set.

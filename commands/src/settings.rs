@@ -6,6 +6,7 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 
 use crate::diagnostics::runbook::Runbooks;
+use crate::escalation::{EscalationLevel, Pager};
 use crate::ids::{ChannelId, SlackUserId};
 use crate::severity::Severity;
 
@@ -30,6 +31,17 @@ pub struct Settings {
     pub postmortem_template: String,
     /// Alertmanager `severity` label (lowercase) → severity, for alerts no runbook names.
     pub alert_severities: BTreeMap<String, Severity>,
+    /// Who is pinged when a severity's response time passes with nobody leading.
+    pub oncall: BTreeMap<Severity, Vec<Pager>>,
+    /// How often the lead is reminded to post a status update; absent: never.
+    pub update_every: BTreeMap<Severity, Duration>,
+    /// Escalation levels, lowest first (the seed's Level 2, Level 3).
+    pub escalation: Vec<EscalationLevel>,
+}
+
+/// Status-update cadence unless configured: SEV1 every 30 min, SEV2 every hour.
+pub fn default_update_every() -> BTreeMap<Severity, Duration> {
+    BTreeMap::from([(Severity::Sev1, Duration::from_secs(30 * 60)), (Severity::Sev2, Duration::from_secs(60 * 60))])
 }
 
 /// The usual Prometheus severity labels, mapped unless configured otherwise.
@@ -58,6 +70,9 @@ impl Default for Settings {
             pin_emoji: DEFAULT_PIN_EMOJI.to_owned(),
             postmortem_template: crate::postmortem::DEFAULT_TEMPLATE.to_owned(),
             alert_severities: default_alert_severities(),
+            oncall: BTreeMap::new(),
+            update_every: default_update_every(),
+            escalation: Vec::new(),
         }
     }
 }

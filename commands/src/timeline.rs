@@ -106,9 +106,23 @@ pub enum EventKind {
     PinnedMessageDeleted { message: PinnedMessageRef },
     /// An alert of the incident's Alertmanager group is firing (recorded once per alert
     /// fingerprint and start).
-    AlertFiring { alertname: String, fingerprint: String, summary: String, starts_at: Timestamp },
+    AlertFiring {
+        alertname: String,
+        fingerprint: String,
+        summary: String,
+        starts_at: Timestamp,
+        /// The alert's `service` label: how many services are affected drives escalation.
+        #[serde(default)]
+        service: Option<String>,
+    },
     /// Alertmanager reports the alert resolved.
     AlertResolved { alertname: String, fingerprint: String, summary: String },
+    /// The severity's response time passed with nobody leading; the on-call group was pinged.
+    ResponseOverdue { minutes: u64 },
+    /// The lead was reminded to post a status update.
+    UpdateReminded { to: Option<SlackUserId> },
+    /// Escalated to `level` (1-based index of the configured levels) named `name`.
+    Escalated { level: usize, name: String, reason: String, paged: Vec<String> },
 }
 
 /// A Slack message by its timestamp (unique within the incident's channel).
@@ -160,6 +174,9 @@ impl EventKind {
             Self::PinnedMessageDeleted { .. } => "pinned_message_deleted",
             Self::AlertFiring { .. } => "alert_firing",
             Self::AlertResolved { .. } => "alert_resolved",
+            Self::ResponseOverdue { .. } => "response_overdue",
+            Self::UpdateReminded { .. } => "update_reminded",
+            Self::Escalated { .. } => "escalated",
         }
     }
 
@@ -218,6 +235,12 @@ impl EventKind {
                 format!("alert `{alertname}` firing since {}: {summary}", starts_at.strftime("%H:%M:%S UTC"))
             }
             Self::AlertResolved { alertname, summary, .. } => format!("alert `{alertname}` resolved: {summary}"),
+            Self::ResponseOverdue { minutes } => format!("paged on-call: nobody took the lead within the {minutes}-minute response time"),
+            Self::UpdateReminded { to } => match to {
+                Some(lead) => format!("reminded {} to post a status update", lead.mention()),
+                None => "reminded the channel to post a status update".to_owned(),
+            },
+            Self::Escalated { name, reason, .. } => format!("escalated to {name}: {reason}"),
         }
     }
 }

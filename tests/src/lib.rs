@@ -8,6 +8,8 @@ pub mod fake_kube;
 pub mod fake_slack;
 pub mod fake_socket_mode;
 pub mod kubectl;
+pub mod redis_server;
 pub mod signing;
 pub mod spawn;
+pub mod spawn_replica;
 pub mod spawn_socket_mode;

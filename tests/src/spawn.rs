@@ -71,9 +71,16 @@ pub async fn spawn_app_configured(
     let database_url = backend.fresh_database_url().await?;
     let slack = FakeSlack::start(BOT_TOKEN).await;
     let settings = settings(&slack);
-    let mut config = Config {
+    let mut config = test_config(&database_url, &slack, settings);
+    configure(&slack, &mut config);
+    Some(launch(&config, slack, database_url).await)
+}
+
+/// The configuration of a test app on `database_url`, talking to `slack`.
+pub fn test_config(database_url: &str, slack: &FakeSlack, settings: Settings) -> Config {
+    Config {
         listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-        database_url: Secret::new(database_url.clone()),
+        database_url: Secret::new(database_url),
         slack: Some(SlackCredentials { bot_token: Secret::new(BOT_TOKEN), signing_secret: Secret::new(SIGNING_SECRET), app_token: None }),
         slack_api_url: slack.api_url(),
         config_path: "firebreak.toml".into(),
@@ -82,13 +89,17 @@ pub async fn spawn_app_configured(
         log_json: false,
         api_token: Some(Secret::new(API_TOKEN)),
         alertmanager_token: Some(Secret::new(ALERTMANAGER_TOKEN)),
-    };
-    configure(&slack, &mut config);
-    let app = App::build(&config).await.unwrap_or_else(|e| panic!("app failed to build: {e}"));
+        redis_url: None,
+    }
+}
+
+/// Builds and runs the app `config` describes; `slack` and `database_url` are what it uses.
+pub async fn launch(config: &Config, slack: FakeSlack, database_url: String) -> TestApp {
+    let app = App::build(config).await.unwrap_or_else(|e| panic!("app failed to build: {e}"));
     let base_url = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let store = SqlStore::connect(&database_url).await.unwrap_or_else(|e| panic!("second store handle: {e}"));
-    Some(TestApp { base_url, slack, store: Arc::new(store), http: reqwest::Client::new(), database_url })
+    TestApp { base_url, slack, store: Arc::new(store), http: reqwest::Client::new(), database_url }
 }
 
 impl TestApp {

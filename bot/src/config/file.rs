@@ -9,6 +9,7 @@ use firebreak_commands::settings::Settings;
 use firebreak_commands::severity::Severity;
 use serde::Deserialize;
 
+use super::escalation::{self, EscalationSection};
 use super::postmortem::{self, PostmortemSection};
 use super::runbooks::{self, RunbookConfig};
 
@@ -34,6 +35,9 @@ pub struct FileConfig {
     /// Alert intake from Alertmanager.
     #[serde(default)]
     pub alertmanager: AlertmanagerSection,
+    /// Escalation levels.
+    #[serde(default)]
+    pub escalation: EscalationSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,6 +65,11 @@ pub struct SeveritySection {
     /// Slack user ids invited to every incident of this severity.
     #[serde(default)]
     pub responders: Vec<String>,
+    /// User groups (`S…`) or users paged when the response time passes with nobody leading.
+    #[serde(default)]
+    pub oncall: Vec<String>,
+    /// Remind the lead to post a status update this often (0 turns reminders off).
+    pub update_every_minutes: Option<u64>,
 }
 
 /// A configuration problem, naming the file and the field.
@@ -121,6 +130,21 @@ impl FileConfig {
                 responders.push(id);
             }
             settings.responders.insert(severity, responders);
+            let mut oncall = Vec::new();
+            for (i, who) in section.oncall.iter().enumerate() {
+                oncall.push(escalation::pager(who).ok_or_else(|| invalid(format!("severities.{key}.oncall[{i}]"), format!("`{who}` is neither a user group id (S…) nor a user id (U…)")))?);
+            }
+            settings.oncall.insert(severity, oncall);
+            match section.update_every_minutes {
+                Some(0) => {
+                    settings.update_every.remove(&severity);
+                }
+                Some(minutes) if minutes <= 24 * 60 => {
+                    settings.update_every.insert(severity, std::time::Duration::from_secs(minutes * 60));
+                }
+                Some(_) => return Err(invalid(format!("severities.{key}.update_every_minutes"), "use 0 (off) to 1440 minutes".into())),
+                None => {}
+            }
         }
         if let Some(seconds) = self.diagnostics_deadline_seconds {
             if !(1..=600).contains(&seconds) {
@@ -148,6 +172,7 @@ impl FileConfig {
         if let Some(template) = postmortem::load_template(&self.postmortem, path).map_err(|(field, reason)| invalid(field, reason))? {
             settings.postmortem_template = template;
         }
+        settings.escalation = escalation::levels(&self.escalation).map_err(|(field, reason)| invalid(field, reason))?;
         settings.runbooks = runbooks::validate(self.runbooks).map_err(|(field, reason)| invalid(field, reason))?;
         Ok(settings)
     }
@@ -170,6 +195,21 @@ mod tests {
         assert_eq!((mapped.get("p1"), mapped.get("p3"), mapped.get("critical")), (Some(&Severity::Sev1), Some(&Severity::Sev3), None));
         let refused = settings("[alertmanager.severity_labels]\ncritical = \"urgent\"\n").unwrap_err();
         assert!(refused.contains("alertmanager.severity_labels.critical") && refused.contains("`urgent`"), "{refused}");
+    }
+
+    #[test]
+    fn the_severity_clock_validates() {
+        let text = "[severities.sev1]\noncall = [\"S0ONCALL\", \"U0ME\"]\nupdate_every_minutes = 20\n[severities.sev2]\nupdate_every_minutes = 0\n\
+                    [[escalation.levels]]\nname = \"Level 2 (Team Lead)\"\nafter_minutes = 15\nmin_services = 2\npage = [\"S0LEADS\"]\n";
+        let parsed = settings(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.oncall.get(&Severity::Sev1).map(Vec::len), Some(2));
+        assert_eq!(parsed.update_every.get(&Severity::Sev1), Some(&std::time::Duration::from_secs(1200)));
+        assert!(!parsed.update_every.contains_key(&Severity::Sev2));
+        assert_eq!(parsed.escalation.len(), 1);
+        let bad = settings("[[escalation.levels]]\nname = \"L2\"\nafter_minutes = 15\npage = [\"team-leads\"]\n").unwrap_err();
+        assert!(bad.contains("escalation.levels[0].page[0]"), "{bad}");
+        let never = settings("[[escalation.levels]]\nname = \"L2\"\n").unwrap_err();
+        assert!(never.contains("escalation.levels[0].after_minutes"), "{never}");
     }
 
     #[test]

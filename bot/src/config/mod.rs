@@ -2,6 +2,7 @@
 
 mod actions;
 mod checks;
+mod escalation;
 mod file;
 mod postmortem;
 mod runbooks;
@@ -41,6 +42,9 @@ pub struct Config {
     pub api_token: Option<Secret>,
     /// Bearer token `POST /hooks/alertmanager` requires; unset refuses every notification.
     pub alertmanager_token: Option<Secret>,
+    /// `REDIS_URL`: Slack redeliveries are de-duplicated across replicas through it; unset,
+    /// in-process. May carry a password, hence a secret.
+    pub redis_url: Option<Secret>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://firebreak.db";
@@ -87,6 +91,7 @@ impl Config {
             log_json,
             api_token: env("FIREBREAK_API_TOKEN").map(Secret::new),
             alertmanager_token: env("ALERTMANAGER_TOKEN").map(Secret::new),
+            redis_url: env("REDIS_URL").map(Secret::new),
         })
     }
 }
@@ -119,6 +124,18 @@ mod tests {
         let slack = |config: Result<Config, ConfigError>| config.unwrap_or_else(|e| panic!("{e}")).slack.unwrap_or_else(|| panic!("no credentials"));
         assert_eq!(slack(Config::from_lookup(env(true))).app_token.map(|t| t.expose().to_owned()).as_deref(), Some("xapp-1-secret"));
         assert!(slack(Config::from_lookup(env(false))).app_token.is_none());
+    }
+
+    #[test]
+    fn redis_url_is_read_and_never_printed() {
+        let config = Config::from_lookup(|name| match name {
+            "FIREBREAK_CONFIG" => Some("/nonexistent.toml".into()),
+            "REDIS_URL" => Some("redis://:hunter2@redis:6379".into()),
+            _ => None,
+        });
+        let config = config.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.redis_url.as_ref().map(Secret::expose), Some("redis://:hunter2@redis:6379"));
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 
     #[test]

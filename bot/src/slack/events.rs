@@ -2,8 +2,10 @@
 //! channels — pin reactions, edits and deletions of pinned messages — for the timeline.
 //!
 //! A callback is handled within the ack budget when it can be (so the ack means "recorded"),
-//! else acknowledged in time and finished after; retried deliveries (`X-Slack-Retry-Num`) are
-//! harmless because the timeline records each change once.
+//! else acknowledged in time and finished after. A delivery whose `event_id` was seen already
+//! (Slack's retries, `X-Slack-Retry-Num`, on this replica or another) is acknowledged at once
+//! and not handled again (`firebreak_slack_redeliveries_total{transport="events_api"}`); should
+//! one slip through (Redis down), the timeline still records each change once.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -86,6 +88,11 @@ pub async fn handle(state: &AppState, body: &[u8]) -> Response {
         Ok(Envelope::UrlVerification { challenge }) => Json(json!({ "challenge": challenge })).into_response(),
         Ok(Envelope::EventCallback { team_id, event_id, event }) => {
             if let Some((channel, activity)) = activity(event) {
+                if !state.deliveries.first_time(&format!("event:{event_id}")).await {
+                    metrics::counter!("firebreak_slack_redeliveries_total", "transport" => "events_api").increment(1);
+                    tracing::debug!(slack.event_id = %event_id, "redelivered event acknowledged, not handled again");
+                    return StatusCode::OK.into_response();
+                }
                 metrics::counter!("firebreak_slack_events_total", "kind" => kind(&activity)).increment(1);
                 let ctx = state.ctx.clone();
                 let mut task = tokio::spawn(async move {

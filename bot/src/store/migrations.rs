@@ -33,6 +33,11 @@ const SQLITE: &[Embedded] = &[
         description: "alert groups",
         sql: include_str!("../../migrations/sqlite/0003_alert_groups.sql"),
     },
+    Embedded {
+        version: 4,
+        description: "timers",
+        sql: include_str!("../../migrations/sqlite/0004_timers.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -50,6 +55,11 @@ const POSTGRES: &[Embedded] = &[
         version: 3,
         description: "alert groups",
         sql: include_str!("../../migrations/postgres/0003_alert_groups.sql"),
+    },
+    Embedded {
+        version: 4,
+        description: "timers",
+        sql: include_str!("../../migrations/postgres/0004_timers.sql"),
     },
 ];
 

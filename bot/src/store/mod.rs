@@ -17,11 +17,13 @@ mod incidents;
 mod migrations;
 mod requests;
 mod rows;
+mod timers;
 
 use async_trait::async_trait;
 use firebreak_commands::ids::{ChannelId, IncidentId, TeamId};
 use firebreak_commands::incident::{Incident, NewIncident};
-use firebreak_commands::ports::{IncidentStore, RemediationStore, StoreError};
+use firebreak_commands::ports::{IncidentStore, RemediationStore, StoreError, TimerStore};
+use firebreak_commands::timers::{Timer, TimerKind};
 use firebreak_commands::remediation::request::{Move, NewRequest, RemediationRequest, RequestId};
 use firebreak_commands::timeline::{EventDraft, NewEvent, TimelineEvent};
 use sqlx::{Any, AnyPool, Transaction};
@@ -133,6 +135,17 @@ impl IncidentStore for SqlStore {
             .await
             .map_err(unavailable("pinging the database"))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl TimerStore for SqlStore {
+    async fn schedule(&self, incident: IncidentId, kind: &TimerKind, due_at: jiff::Timestamp) -> Result<bool, StoreError> {
+        timers::schedule(&self.pool, incident, kind, due_at).await
+    }
+
+    async fn claim_due(&self, now: jiff::Timestamp, limit: u32) -> Result<Vec<Timer>, StoreError> {
+        timers::claim_due(&self.pool, now, limit).await
     }
 }
 

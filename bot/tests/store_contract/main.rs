@@ -28,6 +28,7 @@ mod contract;
 mod fixtures;
 mod harness;
 mod requests;
+mod timers;
 
 use fixtures::*;
 use harness::*;

@@ -52,6 +52,10 @@ pub async fn receive(ctx: &Context, notification: &Notification) -> Result<Recei
         },
     };
     let recorded = record_alerts(ctx, &incident, notification, !opened).await?;
+    if recorded > 0 {
+        let incident = ctx.store.incident(incident.id).await?.unwrap_or(incident.clone());
+        crate::escalation::check_services(ctx, &incident).await?;
+    }
     Ok(Received::Recorded { number: incident.number.0, opened, recorded })
 }
 
@@ -85,7 +89,13 @@ async fn record_alerts(ctx: &Context, incident: &Incident, notification: &Notifi
         let alertname = alert.labels.get("alertname").cloned().or_else(|| notification.alertname().map(str::to_owned)).unwrap_or_default();
         let (kind, cause, line) = match alert.status {
             AlertStatus::Firing => (
-                EventKind::AlertFiring { alertname: alertname.clone(), fingerprint: alert.fingerprint.clone(), summary: alert.summary(), starts_at: alert.starts_at },
+                EventKind::AlertFiring {
+                    alertname: alertname.clone(),
+                    fingerprint: alert.fingerprint.clone(),
+                    summary: alert.summary(),
+                    starts_at: alert.starts_at,
+                    service: alert.labels.get("service").cloned(),
+                },
                 format!("alert:{}:{}", alert.fingerprint, alert.starts_at.as_second()),
                 format!(":rotating_light: New alert in this incident's group: `{alertname}` — {}", alert.summary()),
             ),

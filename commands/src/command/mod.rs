@@ -3,6 +3,7 @@
 //! The doc comment of each variant is its line in `/incident help`.
 
 mod diag;
+mod escalate;
 mod fix;
 mod followup;
 mod help;
@@ -10,7 +11,6 @@ mod lead;
 mod postmortem;
 mod list;
 mod note;
-mod not_yet;
 mod resolve;
 mod sev;
 mod start;
@@ -203,7 +203,7 @@ impl Command {
             Self::Time { which, at } => followup::key_time(ctx, inv, which, at).await,
             Self::Postmortem => postmortem::execute(ctx, inv).await,
             Self::Help => Ok(Some(help_reply())),
-            other => Ok(Some(not_yet::reply(other.name()))),
+            Self::Escalate { reason } => escalate::execute(ctx, inv, reason).await,
         }
     }
 }

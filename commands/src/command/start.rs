@@ -86,6 +86,9 @@ pub async fn open(ctx: &Context, inv: &Invocation, opening: Opening) -> Result<(
     let created = EventKind::ChannelCreated { channel: channel.id.clone(), name: channel.name.clone() };
     let incident = ctx.store.save(&incident, vec![system_event(ctx, inv, &incident, created)]).await?;
     let problems = set_up_channel(ctx, inv, incident.clone(), &channel).await?;
+    if let Err(error) = crate::timers::schedule_for_new_incident(ctx, &incident).await {
+        tracing::error!(incident.id = %incident.id, %error, "could not start the incident's clock (response time, reminders, escalation)");
+    }
     if let Some(runbook) = &runbook {
         start_diagnostics(ctx, &incident, &channel, runbook.clone());
     }

@@ -11,6 +11,7 @@ pub mod actions;
 mod chat;
 pub mod diagnostics;
 pub mod requests;
+pub mod timers;
 mod store;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -60,6 +61,7 @@ pub fn test_context(settings: Settings) -> (Context, Arc<MemoryStore>, Arc<Recor
         diagnostics: diagnostics::ports(Arc::new(diagnostics::FakeTargets::default())),
         requests: Arc::new(requests::MemoryRequests::default()),
         actions: actions::ports(Arc::new(actions::RecordingActions::default())),
+        timers: Arc::new(timers::MemoryTimers::default()),
     };
     (ctx, store, chat)
 }

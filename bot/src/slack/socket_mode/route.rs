@@ -34,6 +34,13 @@ impl AppHandler {
 impl EnvelopeHandler for AppHandler {
     async fn handle(&self, envelope: Envelope) -> Option<Value> {
         let kind = envelope.kind.as_str();
+        // Reached only when this process has no answer for the envelope; another replica may
+        // have handled it already (its ack lost with its connection): acked without a payload.
+        if !self.state.deliveries.first_time(&format!("envelope:{}", envelope.envelope_id)).await {
+            metrics::counter!("firebreak_slack_redeliveries_total", "transport" => "socket_mode").increment(1);
+            tracing::debug!(slack.envelope_id = %envelope.envelope_id, envelope.kind = kind, "envelope handled elsewhere already; acknowledged");
+            return None;
+        }
         let answer = match envelope.kind {
             EnvelopeKind::SlashCommands => slash_command(&self.state, envelope.payload).await,
             EnvelopeKind::Interactive => interactions::handle(&self.state, &envelope.payload.to_string()).map(|()| None),
