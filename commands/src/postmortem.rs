@@ -230,8 +230,12 @@ pub enum DraftError {
 /// The Markdown draft of `incident`, from its stored timeline and the configured template.
 pub async fn draft(store: &dyn IncidentStore, settings: &Settings, incident: &Incident, now: Timestamp) -> Result<String, DraftError> {
     let events = store.timeline(incident.id).await?;
-    let postmortem = build(incident, &events, &settings.time_zone, now);
-    Ok(render(&settings.postmortem_template, &postmortem)?)
+    Ok(draft_from(incident, &events, settings, now)?)
+}
+
+/// The Markdown draft of `incident` from `events` already read, with the configured template.
+pub fn draft_from(incident: &Incident, events: &[TimelineEvent], settings: &Settings, now: Timestamp) -> Result<String, TemplateError> {
+    render(&settings.postmortem_template, &build(incident, events, &settings.time_zone, now))
 }
 
 /// The file name a draft is shared under.

@@ -3,6 +3,7 @@
 //! helpers that sign like Slack.
 
 pub mod backend;
+pub mod containers;
 pub mod docker_images;
 pub mod fake_kube;
 pub mod fake_slack;

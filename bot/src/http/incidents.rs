@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use firebreak_commands::ids::IncidentId;
 use firebreak_commands::incident::Incident;
-use firebreak_commands::postmortem::{build, render};
+use firebreak_commands::postmortem::draft_from;
 use firebreak_commands::timeline::TimelineEvent;
 use serde_json::json;
 
@@ -44,8 +44,7 @@ pub async fn postmortem(State(state): State<AppState>, headers: HeaderMap, Path(
         Ok(found) => found,
         Err(refused) => return refused.into_response(),
     };
-    let draft = build(&incident, &events, &state.ctx.settings.time_zone, state.ctx.clock.now());
-    match render(&state.ctx.settings.postmortem_template, &draft) {
+    match draft_from(&incident, &events, &state.ctx.settings, state.ctx.clock.now()) {
         Ok(markdown) => ([("content-type", "text/markdown; charset=utf-8")], markdown).into_response(),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
     }

@@ -53,7 +53,6 @@ pub async fn receive(ctx: &Context, notification: &Notification) -> Result<Recei
     };
     let recorded = record_alerts(ctx, &incident, notification, !opened).await?;
     if recorded > 0 {
-        let incident = ctx.store.incident(incident.id).await?.unwrap_or(incident.clone());
         crate::escalation::check_services(ctx, &incident).await?;
     }
     Ok(Received::Recorded { number: incident.number.0, opened, recorded })

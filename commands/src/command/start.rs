@@ -85,7 +85,7 @@ pub async fn open(ctx: &Context, inv: &Invocation, opening: Opening) -> Result<(
     incident.channel_name = Some(channel.name.clone());
     let created = EventKind::ChannelCreated { channel: channel.id.clone(), name: channel.name.clone() };
     let incident = ctx.store.save(&incident, vec![system_event(ctx, inv, &incident, created)]).await?;
-    let problems = set_up_channel(ctx, inv, incident.clone(), &channel).await?;
+    let (incident, problems) = set_up_channel(ctx, inv, incident, &channel).await?;
     if let Err(error) = crate::timers::schedule_for_new_incident(ctx, &incident).await {
         tracing::error!(incident.id = %incident.id, %error, "could not start the incident's clock (response time, reminders, escalation)");
     }
@@ -93,7 +93,6 @@ pub async fn open(ctx: &Context, inv: &Invocation, opening: Opening) -> Result<(
         start_diagnostics(ctx, &incident, &channel, runbook.clone());
     }
     let reply = confirmation(&incident, &channel, &problems, runbook.as_ref().map(|r| r.name.as_str()));
-    let incident = ctx.store.incident(incident.id).await?.unwrap_or(incident);
     Ok((incident, Some(reply)))
 }
 
@@ -136,7 +135,7 @@ fn system_event(ctx: &Context, inv: &Invocation, incident: &Incident, kind: Even
 
 /// Invite, topic, card, pin, announcement. Each failure is recorded and reported, not fatal:
 /// the channel exists, so the incident is usable.
-async fn set_up_channel(ctx: &Context, inv: &Invocation, mut incident: Incident, channel: &CreatedChannel) -> Result<Vec<String>, CommandError> {
+async fn set_up_channel(ctx: &Context, inv: &Invocation, mut incident: Incident, channel: &CreatedChannel) -> Result<(Incident, Vec<String>), CommandError> {
     let mut events = Vec::new();
     let mut problems = Vec::new();
     let mut failed = |step: &str, error: ChatError, events: &mut Vec<EventKind>| {
@@ -177,8 +176,8 @@ async fn set_up_channel(ctx: &Context, inv: &Invocation, mut incident: Incident,
         }
     }
     let events = events.into_iter().map(|kind| system_event(ctx, inv, &incident, kind)).collect();
-    ctx.store.save(&incident, events).await?;
-    Ok(problems)
+    let saved = ctx.store.save(&incident, events).await?;
+    Ok((saved, problems))
 }
 
 fn announcement(incident: &Incident, channel: &CreatedChannel) -> Reply {

@@ -40,16 +40,7 @@ impl FakeSlack {
             Some(_) => {}
             None => message.reactions.push((emoji.to_owned(), vec![user.to_owned()])),
         }
-        let event_ts = state.next_ts();
-        let event = json!({
-            "type": "reaction_added",
-            "user": user,
-            "reaction": emoji,
-            "item_user": item_user,
-            "item": { "type": "message", "channel": channel, "ts": ts },
-            "event_ts": event_ts,
-        });
-        envelope(&mut state, event)
+        reaction_event(&mut state, "reaction_added", channel, ts, user, emoji, item_user)
     }
 
     /// `user` takes their `emoji` reaction off message `ts`; the `reaction_removed` callback.
@@ -61,16 +52,7 @@ impl FakeSlack {
             users.retain(|u| u != user);
         }
         message.reactions.retain(|(_, users)| !users.is_empty());
-        let event_ts = state.next_ts();
-        let event = json!({
-            "type": "reaction_removed",
-            "user": user,
-            "reaction": emoji,
-            "item_user": item_user,
-            "item": { "type": "message", "channel": channel, "ts": ts },
-            "event_ts": event_ts,
-        });
-        envelope(&mut state, event)
+        reaction_event(&mut state, "reaction_removed", channel, ts, user, emoji, item_user)
     }
 
     /// The author edits message `ts` to `text`; the `message_changed` callback.
@@ -132,6 +114,20 @@ fn channel_messages<'a>(state: &'a mut State, channel: &str) -> &'a mut Vec<Mess
 fn find<'a>(state: &'a mut State, channel: &str, ts: &str) -> &'a mut Message {
     let messages = channel_messages(state, channel);
     messages.iter_mut().find(|m| m.ts == ts).unwrap_or_else(|| panic!("fake Slack has no message {ts} in {channel}"))
+}
+
+/// The `reaction_added`/`reaction_removed` callback for `user`'s `emoji` on message `ts`.
+fn reaction_event(state: &mut State, kind: &str, channel: &str, ts: &str, user: &str, emoji: &str, item_user: Option<String>) -> Value {
+    let event_ts = state.next_ts();
+    let event = json!({
+        "type": kind,
+        "user": user,
+        "reaction": emoji,
+        "item_user": item_user,
+        "item": { "type": "message", "channel": channel, "ts": ts },
+        "event_ts": event_ts,
+    });
+    envelope(state, event)
 }
 
 /// The `event_callback` envelope Slack posts to the Events API URL.

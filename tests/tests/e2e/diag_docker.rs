@@ -5,11 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use firebreak::adapters::docker::bollard::models::{ContainerCreateBody, HealthConfig, HostConfig};
-use firebreak::adapters::docker::bollard::query_parameters::{
-    CreateContainerOptionsBuilder, InspectContainerOptions, RemoveContainerOptionsBuilder, StartContainerOptions,
-};
-use firebreak::adapters::docker::bollard::Docker;
+use firebreak::adapters::docker::bollard::models::{HealthConfig, HostConfig};
+use firebreak::adapters::docker::bollard::query_parameters::InspectContainerOptions;
 use firebreak::adapters::docker::DockerHost;
 use firebreak_commands::diagnostics::evaluate::evaluate;
 use firebreak_commands::diagnostics::facts::ContainerFacts;
@@ -17,6 +14,7 @@ use firebreak_commands::diagnostics::result::{Outcome, Verdict};
 use firebreak_commands::diagnostics::spec::{CheckSpec, CheckTarget, ContainerFilter, LogPattern};
 use firebreak_commands::diagnostics::{Containers, DiagnosticPorts, ProbeError};
 use firebreak_commands::testing::diagnostics::FakeTargets;
+use firebreak_tests::containers::{start, unique, Cleanup};
 use firebreak_tests::docker_images::ensure_busybox_image;
 
 /// The engine and our image, or `None` (with a notice) when no engine runs outside CI.
@@ -35,46 +33,6 @@ async fn engine() -> Option<Arc<DockerHost>> {
     Some(host)
 }
 
-/// Removes (with force) every container it created, even when the test panics.
-struct Cleanup {
-    names: Vec<String>,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let names = std::mem::take(&mut self.names);
-        let removal = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-            runtime.block_on(async {
-                let host = DockerHost::from_environment();
-                let Ok(docker) = host.docker().await else { return };
-                for name in names {
-                    let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
-                    let _ = docker.remove_container(&name, Some(options)).await;
-                }
-            });
-        });
-        let _ = removal.join();
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("fb-{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-/// Creates and starts a busybox container running `cmd`; `tweak` adds labels, limits, health.
-async fn start(docker: &Docker, cleanup: &mut Cleanup, name: &str, cmd: &str, tweak: impl FnOnce(&mut ContainerCreateBody)) {
-    let mut body = ContainerCreateBody {
-        image: Some(firebreak_tests::docker_images::BUSYBOX_IMAGE.to_owned()),
-        cmd: Some(vec!["sh".into(), "-c".into(), cmd.into()]),
-        ..ContainerCreateBody::default()
-    };
-    tweak(&mut body);
-    cleanup.names.push(name.to_owned());
-    let options = CreateContainerOptionsBuilder::new().name(name).build();
-    docker.create_container(Some(options), body).await.unwrap_or_else(|e| panic!("create {name}: {e}"));
-    docker.start_container(name, None::<StartContainerOptions>).await.unwrap_or_else(|e| panic!("start {name}: {e}"));
-}
 
 /// Polls `docker inspect` through the port until `done` holds for the container's facts.
 async fn wait_for(host: &DockerHost, name: &str, what: &str, done: impl Fn(&ContainerFacts) -> bool) -> ContainerFacts {
@@ -105,7 +63,7 @@ fn by_name(name: &str) -> CheckTarget {
 async fn running_and_compose_containers_are_ok_and_names_match_exactly() {
     let Some(host) = engine().await else { return };
     let docker = host.docker().await.unwrap_or_else(|e| panic!("{e}"));
-    let mut cleanup = Cleanup { names: Vec::new() };
+    let mut cleanup = Cleanup::default();
     let (web, project) = (unique("web"), unique("proj"));
     start(docker, &mut cleanup, &web, "sleep 300", |_| {}).await;
     for replica in 1..=2 {
@@ -144,7 +102,7 @@ async fn running_and_compose_containers_are_ok_and_names_match_exactly() {
 async fn exited_oom_killed_and_unhealthy_containers_fail() {
     let Some(host) = engine().await else { return };
     let docker = host.docker().await.unwrap_or_else(|e| panic!("{e}"));
-    let mut cleanup = Cleanup { names: Vec::new() };
+    let mut cleanup = Cleanup::default();
     let (crashed, oom, sick) = (unique("exit3"), unique("oom"), unique("sick"));
     start(docker, &mut cleanup, &crashed, "exit 3", |_| {}).await;
     start(docker, &mut cleanup, &oom, "tail /dev/zero", |b| {
@@ -190,7 +148,7 @@ async fn exited_oom_killed_and_unhealthy_containers_fail() {
 async fn logs_from_stdout_and_stderr_are_highlighted() {
     let Some(host) = engine().await else { return };
     let docker = host.docker().await.unwrap_or_else(|e| panic!("{e}"));
-    let mut cleanup = Cleanup { names: Vec::new() };
+    let mut cleanup = Cleanup::default();
     let chatty = unique("logs");
     let script = "echo 'GET /health 200'; echo 'FATAL OutOfMemory in renderer'; echo 'db: connection refused' >&2; sleep 1; echo 'GET / 200'";
     start(docker, &mut cleanup, &chatty, script, |_| {}).await;

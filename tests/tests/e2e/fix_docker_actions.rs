@@ -5,15 +5,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use firebreak::adapters::docker::bollard::models::{ContainerCreateBody, HealthConfig};
-use firebreak::adapters::docker::bollard::query_parameters::{
-    CreateContainerOptionsBuilder, InspectContainerOptions, RemoveContainerOptionsBuilder, StartContainerOptions,
-};
+use firebreak::adapters::docker::bollard::models::HealthConfig;
+use firebreak::adapters::docker::bollard::query_parameters::InspectContainerOptions;
 use firebreak::adapters::docker::bollard::Docker;
 use firebreak::adapters::docker::DockerHost;
 use firebreak::adapters::docker_actions::DockerActions;
 use firebreak_commands::remediation::{ActionError, ActionTarget, ContainerActions};
-use firebreak_tests::docker_images::{ensure_busybox_image, BUSYBOX_IMAGE};
+use firebreak_tests::containers::{start, unique, Cleanup};
+use firebreak_tests::docker_images::ensure_busybox_image;
 
 /// A command that runs until stopped and stops at once on SIGTERM (PID 1 ignores it otherwise).
 const LONG_RUNNING: &str = "trap 'exit 0' TERM; sleep 300 & wait";
@@ -40,46 +39,6 @@ async fn client(host: &DockerHost) -> &Docker {
     host.docker().await.unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Removes (with force) every container it created, even when the test panics.
-struct Cleanup {
-    names: Vec<String>,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let names = std::mem::take(&mut self.names);
-        let removal = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-            runtime.block_on(async {
-                let host = DockerHost::from_environment();
-                let Ok(docker) = host.docker().await else { return };
-                for name in names {
-                    let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
-                    let _ = docker.remove_container(&name, Some(options)).await;
-                }
-            });
-        });
-        let _ = removal.join();
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("fb-fix-{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-/// Creates and starts a busybox container running `cmd`; `tweak` adds labels and health.
-async fn start(docker: &Docker, cleanup: &mut Cleanup, name: &str, cmd: &str, tweak: impl FnOnce(&mut ContainerCreateBody)) {
-    let mut body = ContainerCreateBody {
-        image: Some(BUSYBOX_IMAGE.to_owned()),
-        cmd: Some(vec!["sh".into(), "-c".into(), cmd.into()]),
-        ..ContainerCreateBody::default()
-    };
-    tweak(&mut body);
-    cleanup.names.push(name.to_owned());
-    let options = CreateContainerOptionsBuilder::new().name(name).build();
-    docker.create_container(Some(options), body).await.unwrap_or_else(|e| panic!("create {name}: {e}"));
-    docker.start_container(name, None::<StartContainerOptions>).await.unwrap_or_else(|e| panic!("start {name}: {e}"));
-}
 
 /// The container's status and `StartedAt`.
 async fn state(docker: &Docker, name: &str) -> (String, String) {
@@ -114,8 +73,8 @@ async fn docker_restart_changes_started_at_and_verifies() {
     let Some(actions) = engine().await else { return };
     let host = DockerHost::from_environment();
     let docker = client(&host).await;
-    let mut cleanup = Cleanup { names: Vec::new() };
-    let web = unique("web");
+    let mut cleanup = Cleanup::default();
+    let web = unique("fix-web");
     start(docker, &mut cleanup, &web, LONG_RUNNING, |_| {}).await;
     let before = running_since(docker, &web).await;
 
@@ -140,8 +99,8 @@ async fn compose_restart_restarts_the_service_but_not_one_off_runs() {
     let Some(actions) = engine().await else { return };
     let host = DockerHost::from_environment();
     let docker = client(&host).await;
-    let mut cleanup = Cleanup { names: Vec::new() };
-    let project = unique("proj");
+    let mut cleanup = Cleanup::default();
+    let project = unique("fix-proj");
     let replicas = [format!("{project}-api-1"), format!("{project}-api-2")];
     for replica in &replicas {
         start(docker, &mut cleanup, replica, LONG_RUNNING, |b| b.labels = Some(compose_labels(&project, "False"))).await;
@@ -179,8 +138,8 @@ async fn exited_and_unhealthy_containers_fail_verification_and_healthy_ones_pass
     let Some(actions) = engine().await else { return };
     let host = DockerHost::from_environment();
     let docker = client(&host).await;
-    let mut cleanup = Cleanup { names: Vec::new() };
-    let (crashing, sick, fine) = (unique("exit3"), unique("sick"), unique("fine"));
+    let mut cleanup = Cleanup::default();
+    let (crashing, sick, fine) = (unique("fix-exit3"), unique("fix-sick"), unique("fix-fine"));
     start(docker, &mut cleanup, &crashing, "exit 3", |_| {}).await;
     let health = |check: &str| HealthConfig {
         test: Some(vec!["CMD".into(), check.into()]),
@@ -220,7 +179,7 @@ async fn missing_containers_other_kinds_and_absent_engines_are_errors() {
     let k8s = ActionTarget::K8sRolloutRestart { namespace: "n".into(), deployment: "d".into() };
     assert_eq!(actions.execute(&k8s).await, Err(ActionError::Refused("not a Docker action".into())));
 
-    let missing = ActionTarget::DockerRestart { container: unique("missing") };
+    let missing = ActionTarget::DockerRestart { container: unique("fix-missing") };
     assert!(matches!(actions.execute(&missing).await, Err(ActionError::NotFound(m)) if m.contains("fb-fix-missing-")));
     assert!(matches!(actions.verify(&missing, Duration::from_secs(1)).await, Err(ActionError::NotFound(_))));
 }
@@ -238,8 +197,8 @@ async fn a_restart_approved_in_slack_runs_once(backend: firebreak_tests::backend
     let Some(_actions) = engine().await else { return };
     let host = DockerHost::from_environment();
     let docker = client(&host).await;
-    let mut cleanup = Cleanup { names: Vec::new() };
-    let name = unique("slack");
+    let mut cleanup = Cleanup::default();
+    let name = unique("fix-slack");
     start(docker, &mut cleanup, &name, LONG_RUNNING, |_| {}).await;
     let before = running_since(docker, &name).await;
 
@@ -315,8 +274,8 @@ async fn a_member_of_an_approver_group_may_approve() {
     let Some(_actions) = engine().await else { return };
     let host = DockerHost::from_environment();
     let docker = client(&host).await;
-    let mut cleanup = Cleanup { names: Vec::new() };
-    let name = unique("group");
+    let mut cleanup = Cleanup::default();
+    let name = unique("fix-group");
     start(docker, &mut cleanup, &name, LONG_RUNNING, |_| {}).await;
     let action = RunbookAction {
         spec: ActionSpec { name: "restart-web".into(), target: ActionTarget::DockerRestart { container: name.clone() } },

@@ -6,7 +6,8 @@ use bollard::errors::Error;
 use firebreak_commands::diagnostics::ProbeError;
 
 /// The first I/O error in the cause chain, if any (hyper wraps socket errors a few levels deep).
-fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<io::ErrorKind> {
+/// Shared with the remediation adapter's classifier.
+pub(crate) fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<io::ErrorKind> {
     let mut current = Some(error);
     while let Some(e) = current {
         if let Some(io) = e.downcast_ref::<io::Error>() {

@@ -6,7 +6,7 @@
 //! - `error`: bollard and socket errors → `ProbeError`
 
 mod endpoint;
-mod error;
+pub(crate) mod error;
 mod inspect;
 
 use std::collections::HashMap;

@@ -6,17 +6,7 @@ use bollard::errors::Error;
 use firebreak_commands::diagnostics::ProbeError;
 use firebreak_commands::remediation::ActionError;
 
-/// The first I/O error kind in the cause chain, if any (hyper wraps socket errors deeply).
-fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<io::ErrorKind> {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<io::Error>() {
-            return Some(io.kind());
-        }
-        current = e.source();
-    }
-    None
-}
+use crate::adapters::docker::error::io_kind;
 
 fn from_io_kind(kind: io::ErrorKind, endpoint: &str) -> ActionError {
     match kind {
