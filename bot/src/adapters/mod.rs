@@ -8,6 +8,7 @@ pub mod gpu;
 pub mod kube;
 pub mod kube_actions;
 pub mod kube_client;
+pub mod kube_fault;
 pub mod probes;
 
 use std::sync::Arc;

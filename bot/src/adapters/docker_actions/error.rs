@@ -1,43 +1,19 @@
-//! Bollard, socket and connection errors turned into `ActionError`s that are safe to post.
-
-use std::io;
+//! Docker engine faults (sorted by `docker::error::classify`) worded as `ActionError`s.
 
 use bollard::errors::Error;
 use firebreak_commands::diagnostics::ProbeError;
 use firebreak_commands::remediation::ActionError;
 
-use crate::adapters::docker::error::io_kind;
+use crate::adapters::docker::error::{classify, EngineFault};
 
-fn from_io_kind(kind: io::ErrorKind, endpoint: &str) -> ActionError {
-    match kind {
-        io::ErrorKind::PermissionDenied => ActionError::Forbidden(format!("permission denied on the Docker socket {endpoint}")),
-        _ => ActionError::Unreachable(format!("Docker engine not reachable at {endpoint}")),
-    }
-}
-
-/// Maps a bollard error; `what` names the container asked about (for 404s).
+/// Maps a bollard error for a remediation; `what` names the container asked about.
 pub(super) fn from_bollard(error: &Error, endpoint: &str, what: &str) -> ActionError {
-    match error {
-        Error::DockerResponseServerError { status_code: 404, .. } => ActionError::NotFound(format!("container {what}")),
-        Error::DockerResponseServerError { status_code: 401 | 403, message } => {
-            ActionError::Forbidden(format!("Docker engine refused: {message}"))
-        }
-        Error::DockerResponseServerError { status_code: 409, message } => {
-            ActionError::Refused(format!("Docker engine refused {what}: {message}"))
-        }
-        Error::DockerResponseServerError { status_code, message } => {
-            ActionError::Failed(format!("Docker engine answered {status_code} for {what}: {message}"))
-        }
-        Error::SocketNotFoundError(_) => ActionError::Unreachable(format!("Docker engine not reachable at {endpoint}")),
-        Error::IOError { err } => from_io_kind(err.kind(), endpoint),
-        Error::RequestTimeoutError => ActionError::Unreachable(format!("Docker engine at {endpoint} timed out")),
-        other => match io_kind(other) {
-            Some(kind) => from_io_kind(kind, endpoint),
-            None if matches!(other, Error::HyperLegacyError { .. }) => {
-                ActionError::Unreachable(format!("Docker engine not reachable at {endpoint}"))
-            }
-            None => ActionError::Failed(format!("Docker engine error: {other}")),
-        },
+    match classify(error, endpoint) {
+        EngineFault::NotFound => ActionError::NotFound(format!("container {what}")),
+        EngineFault::Forbidden(m) => ActionError::Forbidden(m),
+        EngineFault::Conflict(m) => ActionError::Refused(format!("Docker engine refused {what}: {m}")),
+        EngineFault::Unreachable(m) => ActionError::Unreachable(m),
+        EngineFault::Failed(m) => ActionError::Failed(format!("{m} (container {what})")),
     }
 }
 
@@ -55,6 +31,8 @@ pub(super) fn from_probe(error: ProbeError) -> ActionError {
 
 #[cfg(test)]
 mod tests {
+    use std::io;
+
     use super::*;
 
     #[test]
