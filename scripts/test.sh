@@ -82,6 +82,10 @@ check_tools() {
   # libnvidia-ml the GPU tests load.
   command -v kubectl >/dev/null || { echo "kubectl is required for the tests (kubectl 1.32)"; exit 1; }
   command -v gcc >/dev/null || apt_install gcc
+  # The console's browser test drives headless Chromium; the emoji font makes its screenshot
+  # (target/console-screenshot.png) show ✅ ⚠️ ❌ rather than empty boxes.
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_install fonts-noto-color-emoji
 }
 
 start_postgres
@@ -94,3 +98,10 @@ scripts/check-deploy.sh
 
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
+
+# CI-sized fuzzing of the untrusted-input edges (cargo-fuzz on stable; see scripts/fuzz.sh).
+# FIREBREAK_FUZZ_SECONDS=0 skips it.
+if [ "${FIREBREAK_FUZZ_SECONDS:-15}" != 0 ]; then
+  echo "==> fuzzing (${FIREBREAK_FUZZ_SECONDS:-15} s per target)"
+  scripts/fuzz.sh "${FIREBREAK_FUZZ_SECONDS:-15}"
+fi

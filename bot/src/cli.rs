@@ -37,7 +37,7 @@ fn check_config() -> i32 {
         Ok(config) => {
             let source = if config.config_file_found { "found" } else { "not found; using defaults" };
             println!("configuration OK ({}: {source})", config.config_path.display());
-            println!("slack credentials: {}", if config.slack.is_some() { "set" } else { "not set" });
+            println!("slack credentials: {}", if config.slack.is_some() { "set" } else { "not set (serve runs the local console at /console)" });
             println!("socket mode: {}", if config.slack.as_ref().is_some_and(|s| s.app_token.is_some()) { "on (SLACK_APP_TOKEN set)" } else { "off" });
             println!("redelivery de-duplication: {}", if config.redis_url.is_some() { "across replicas (REDIS_URL set)" } else { "in-process" });
             for runbook in &config.settings.runbooks.0 {
@@ -50,23 +50,32 @@ fn check_config() -> i32 {
 }
 
 async fn serve() -> i32 {
-    let config = match load() {
+    let mut config = match load() {
         Ok(config) => config,
         Err(code) => return code,
     };
+    // No Slack credentials: the local console (demo settings, loopback, its own SQLite file).
+    let console = config.slack.is_none();
+    if console && let Err(error) = crate::console::demo::prepare(&mut config, |name| std::env::var(name).ok().filter(|v| !v.is_empty())) {
+        eprintln!("firebreak: configuration error: {error}");
+        return 2;
+    }
     crate::telemetry::init(config.log_json);
     let app = match App::build(&config).await {
         Ok(app) => app,
-        Err(error @ StartError::MissingSlackCredentials) => {
-            eprintln!("firebreak: {error}");
-            return 2;
-        }
         Err(StartError::Other(error)) => {
             tracing::error!(error = format!("{error:#}"), "firebreak could not start");
             eprintln!("firebreak: could not start: {error:#}");
             return 1;
         }
     };
+    if console {
+        let settings = if config.config_file_found { config.config_path.display().to_string() } else { "the built-in demo".to_owned() };
+        println!(
+            "Firebreak console: open http://localhost:{}/console  (no SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET set; runbooks from {settings})",
+            app.port()
+        );
+    }
     match app.run_until_stopped().await {
         Ok(()) => 0,
         Err(error) => {

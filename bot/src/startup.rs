@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use firebreak_commands::ports::{Chat, Clock, IncidentStore, RemediationStore, SystemClock, TimerStore};
+use firebreak_commands::ports::{Chat, Clock, IncidentStore, Paging, RemediationStore, SystemClock, TimerStore};
 use firebreak_commands::diagnostics::DiagnosticPorts;
 use firebreak_commands::engine::RemediationPorts;
 use firebreak_commands::Context;
@@ -13,7 +13,6 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, SlackCredentials};
 use crate::http;
-use crate::slack::chat::SlackChat;
 use crate::slack::socket_mode::{AppHandler, SocketMode};
 use crate::slack::web_api::SlackWebApi;
 use crate::state::AppState;
@@ -22,11 +21,6 @@ use crate::store::SqlStore;
 /// Why the bot cannot start; `main` prints it and exits non-zero.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error(
-        "Slack credentials are missing: set SLACK_BOT_TOKEN (xoxb-…) and SLACK_SIGNING_SECRET \
-         (from your Slack app's Basic Information page). See README.md, \"Configuration\"."
-    )]
-    MissingSlackCredentials,
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -41,6 +35,7 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     pub diagnostics: DiagnosticPorts,
     pub actions: RemediationPorts,
+    pub paging: Arc<dyn Paging>,
 }
 
 /// A built application, bound to its port but not yet serving.
@@ -50,29 +45,50 @@ pub struct App {
     state: AppState,
     /// Set when `SLACK_APP_TOKEN` is: Slack also reaches Firebreak over Socket Mode.
     socket_mode: Option<SocketMode>,
+    /// The durable outbox's sender, when the chat port queues through it (`App::build`).
+    outbox: Option<crate::outbox::Sender>,
+    /// Set in console mode (no Slack credentials): the `/console` page and its workspace.
+    console: Option<crate::console::Console>,
 }
 
 impl App {
     /// Connects the store (running migrations), builds the Slack client and binds the port.
     pub async fn build(config: &Config) -> Result<Self, StartError> {
-        let credentials = config.slack.as_ref().ok_or(StartError::MissingSlackCredentials)?;
+        let Some(credentials) = config.slack.as_ref() else {
+            return Self::build_console(config).await;
+        };
         let store = SqlStore::connect(config.database_url.expose()).await.context("opening the database")?;
-        // A remediation still `running` was cut off by a crash: its outcome is unknown, and it
-        // must never be re-run without a new approval.
-        let interrupted = store.interrupt_running(jiff::Timestamp::now()).await.context("marking interrupted remediations")?;
-        if !interrupted.is_empty() {
-            tracing::warn!(count = interrupted.len(), "remediations were interrupted by a restart; state unknown");
-        }
+        // A remediation cut off by a crash is found by its expired lease (`lease_loop`, first
+        // round at start-up), never by being `running`: another replica may be running it now.
+        tracing::info!(replica = store.replica(), "store connected");
         let api = SlackWebApi::new(&config.slack_api_url, &credentials.bot_token)?;
         // One Kubernetes client (the kubeconfig is read once) for diagnostics and remediations.
         let kube_client = crate::adapters::kube_client::infer().await;
         let diagnostics = crate::adapters::diagnostics(kube_client.clone());
         let actions = crate::adapters::remediations(kube_client);
+        // Every outbound Slack call goes through the store-backed outbox (`crate::outbox`).
+        let outbox = crate::outbox::Sender::new(store.clone(), api, crate::outbox::SenderConfig::default());
         let store = Arc::new(store);
-        let ports = Ports { store: store.clone(), timers: store.clone(), requests: store, chat: Arc::new(SlackChat::new(api)), clock: Arc::new(SystemClock), diagnostics, actions };
-        let app = Self::build_with(config, credentials, ports).await?;
-        let ctx = app.state.ctx.clone();
-        tokio::spawn(async move { firebreak_commands::remediation::flow::report_interrupted(&ctx, &interrupted).await });
+        let paging = Arc::new(crate::adapters::pager::HttpPaging::new(config.pager_secrets.clone(), crate::adapters::pager::Retry::default()));
+        let ports = Ports { store: store.clone(), timers: store.clone(), requests: store, chat: Arc::new(outbox.chat()), clock: Arc::new(SystemClock), diagnostics, actions, paging };
+        let mut app = Self::build_with(config, credentials, ports).await?;
+        app.outbox = Some(outbox);
+        Ok(app)
+    }
+
+    /// Without Slack credentials: the local console. The same store, diagnostics, actions and
+    /// background rounds; only the chat is the console's in-memory workspace (no outbox: it
+    /// delivers to Slack's Web API, and the workspace cannot be down).
+    async fn build_console(config: &Config) -> Result<Self, StartError> {
+        let store = Arc::new(SqlStore::connect(config.database_url.expose()).await.context("opening the database")?);
+        let kube_client = crate::adapters::kube_client::infer().await;
+        let console = crate::console::Console::new(&config.settings);
+        let paging = Arc::new(crate::adapters::pager::HttpPaging::new(config.pager_secrets.clone(), crate::adapters::pager::Retry::default()));
+        let (diagnostics, actions) = (crate::adapters::diagnostics(kube_client.clone()), crate::adapters::remediations(kube_client));
+        let ports = Ports { store: store.clone(), timers: store.clone(), requests: store, chat: console.chat(), clock: Arc::new(SystemClock), diagnostics, actions, paging };
+        let mut app = Self::build_with(config, &crate::console::Console::credentials(), ports).await?;
+        console.bound(app.port());
+        app.console = Some(console);
         Ok(app)
     }
 
@@ -87,6 +103,7 @@ impl App {
             requests: ports.requests,
             actions: ports.actions,
             timers: ports.timers,
+            paging: ports.paging,
         };
         let secret = SlackSigningSecret::new(credentials.signing_secret.expose().to_owned());
         let state = AppState {
@@ -99,7 +116,7 @@ impl App {
         };
         let socket_mode = credentials.app_token.as_ref().map(|token| SocketMode::new(&config.slack_api_url, token)).transpose().context("setting up Socket Mode")?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-        Ok(Self { listener, state, socket_mode })
+        Ok(Self { listener, state, socket_mode, outbox: None, console: None })
     }
 
     pub fn port(&self) -> u16 {
@@ -112,16 +129,28 @@ impl App {
         tracing::info!(port = self.port(), "firebreak listening");
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let timers = tokio::spawn(crate::timer_loop::run(self.state.ctx.clone(), crate::timer_loop::TICK, stopped.clone()));
+        let leases = tokio::spawn(crate::lease_loop::run(self.state.ctx.clone(), crate::lease_loop::TICK, stopped.clone()));
+        let outbox = self.outbox.map(|sender| tokio::spawn(sender.run(stopped.clone())));
         let socket_mode = self.socket_mode.map(|client| client.spawn(Arc::new(AppHandler::new(self.state.clone())), stopped));
         let shutdown = async move {
             shutdown_signal().await;
             let _ = stop.send(true);
         };
-        let served = axum::serve(self.listener, http::router(self.state)).with_graceful_shutdown(shutdown).await;
+        let console = self.console.map(|console| console.router(self.state.clone()));
+        let router = http::router(self.state);
+        let router = match console {
+            Some(console) => router.merge(console),
+            None => router,
+        };
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await;
         if let Some(task) = socket_mode {
             let _ = task.await;
         }
         let _ = timers.await;
+        if let Some(task) = outbox {
+            let _ = task.await;
+        }
+        let _ = leases.await;
         served
     }
 }

@@ -16,14 +16,38 @@ fn stderr(output: &Output) -> String {
 }
 
 #[test]
-fn serve_without_slack_credentials_says_what_to_set() {
+fn serve_without_slack_credentials_opens_the_local_console() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
     let dir = std::env::temp_dir().join(format!("firebreak-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let config = dir.join("absent.toml");
-    let output = firebreak(&["serve"], &[("FIREBREAK_CONFIG", config.to_str().unwrap_or_default())]);
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
-    assert!(message.contains("SLACK_BOT_TOKEN") && message.contains("SLACK_SIGNING_SECRET"), "{message}");
+    let database = format!("sqlite://{}", dir.join("console.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_firebreak"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("FIREBREAK_CONFIG", config.to_str().unwrap_or_default())
+        .env("FIREBREAK_LISTEN", "127.0.0.1:0")
+        .env("DATABASE_URL", &database)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run firebreak: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    // Log lines share stdout; one line says where the console is, then it serves until stopped.
+    let first_line = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take(50)
+        .find(|line| line.starts_with("Firebreak console"))
+        .unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(first_line.starts_with("Firebreak console: open http://localhost:"), "{first_line}");
+    assert!(first_line.contains("/console") && first_line.contains("the built-in demo"), "{first_line}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The pinned incident card, the channel topic and the one-line updates posted in the channel.
 
 use crate::incident::Incident;
+use crate::mrkdwn::{escape, escape_cut};
 use crate::reply::{Block, Button, Confirm, Reply, Visibility};
 use crate::severity::Severity;
 use crate::status::Status;
@@ -45,13 +46,14 @@ fn slack_time(ts: jiff::Timestamp) -> String {
     )
 }
 
-/// The incident card: what, how bad, where it stands, who leads, and the buttons.
+/// The incident card: what, how bad, where it stands, who leads, and the buttons. The header
+/// is `plain_text` (shown as written, never parsed); every `mrkdwn` use of the title is escaped.
 pub fn card(incident: &Incident) -> Reply {
     let header = cut(&format!(":rotating_light: #{} {}", incident.number, incident.title), MAX_HEADER_CHARS);
     let mut blocks = vec![
         Block::Header(header),
         Block::Section {
-            text: Some(format!("*{}*", incident.title)),
+            text: Some(format!("*{}*", escape(&incident.title))),
             fields: vec![
                 format!("*Severity*\n{}", severity_text(incident.severity)),
                 format!("*Status*\n{} {}", incident.status.emoji(), incident.status),
@@ -82,17 +84,20 @@ pub fn card(incident: &Incident) -> Reply {
             }),
         ]));
     }
-    let text = format!("{} #{} {} — {}", incident.severity, incident.number, incident.title, incident.status);
+    let text = format!("{} #{} {} — {}", incident.severity, incident.number, escape(&incident.title), incident.status);
     Reply::blocks(Visibility::InChannel, text, blocks)
 }
 
 /// The channel topic: `SEV1 · Investigating · Lead: @x · title`, within Slack's 250 characters.
+///
+/// Slack parses topics like message text (mentions in them render, and it returns them
+/// entity-escaped), so the title is escaped here too; only the title is cut, so the lead's
+/// mention is never broken.
 pub fn topic(incident: &Incident) -> String {
     let lead = incident.lead.as_ref().map_or_else(|| "no lead".to_owned(), |lead| format!("Lead: {}", lead.mention()));
-    cut(
-        &format!("{} · {} · {} · {}", incident.severity, incident.status, lead, incident.title),
-        MAX_TOPIC_CHARS,
-    )
+    let head = format!("{} · {} · {} · ", incident.severity, incident.status, lead);
+    let room = MAX_TOPIC_CHARS.saturating_sub(head.chars().count());
+    format!("{head}{}", escape_cut(&incident.title, room))
 }
 
 /// The ephemeral menu behind the card's "Update status" button.
@@ -129,6 +134,18 @@ mod tests {
         let Some(Block::Header(header)) = reply.blocks.first() else { panic!("no header") };
         assert!(header.chars().count() <= MAX_HEADER_CHARS);
         assert!(topic(&incident).chars().count() <= MAX_TOPIC_CHARS);
+    }
+
+    #[test]
+    fn an_escaped_title_is_cut_to_fit_the_topic_without_breaking_an_entity() {
+        let mut incident = sample_incident();
+        incident.lead = crate::ids::SlackUserId::parse("U100");
+        incident.title = "<!channel> & ".repeat(40);
+        let topic = topic(&incident);
+        assert!(topic.chars().count() <= MAX_TOPIC_CHARS, "{topic}");
+        assert!(topic.contains("Lead: <@U100>") && !topic.contains("<!channel>"), "{topic}");
+        let whole_entities_removed = topic.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "");
+        assert!(topic.ends_with('…') && !whole_entities_removed.contains('&'), "no half entity: {topic}");
     }
 
     #[test]

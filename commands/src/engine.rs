@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::diagnostics::DiagnosticPorts;
 use crate::ids::{ChannelId, IncidentId, SlackUserId, TeamId};
 use crate::incident::Incident;
-use crate::ports::{Chat, Clock, IncidentStore, RemediationStore, StoreError, TimerStore};
+use crate::ports::{Chat, Clock, IncidentStore, Paging, RemediationStore, StoreError, TimerStore};
 use crate::remediation::{ClusterActions, ContainerActions};
 use crate::settings::Settings;
 use crate::timeline::{Actor, EventDraft, EventKind, Source};
@@ -21,6 +21,8 @@ pub struct Context {
     pub requests: Arc<dyn RemediationStore>,
     pub actions: RemediationPorts,
     pub timers: Arc<dyn TimerStore>,
+    /// Pagers outside Slack that escalation levels call.
+    pub paging: Arc<dyn Paging>,
 }
 
 /// Where remediations are carried out.
@@ -98,7 +100,7 @@ pub async fn current_incident(ctx: &Context, inv: &Invocation) -> Result<Inciden
     found.ok_or_else(|| {
         CommandError::User(
             "This command works inside an incident channel. Use `/incident list` to find one, \
-             or `/incident start <sev> <title>` to declare a new incident."
+             or `/incident start &lt;sev&gt; &lt;title&gt;` to declare a new incident."
                 .to_owned(),
         )
     })

@@ -9,6 +9,7 @@
 //! - [`command`] — the `/incident` grammar (one file per sub-command) and its execution.
 //! - [`button`] — the incident card's buttons, dispatched like commands.
 //! - [`lifecycle`] — compare-and-set changes to an open incident, then card, topic and a line.
+//! - [`mrkdwn`] — escaping outside text before it goes into a Slack message.
 //! - [`card`] — the incident card, topic and status menu as platform-neutral [`reply::Reply`]s.
 //! - [`ports`] — the capability traits (`IncidentStore`, `Chat`, `Clock`) adapters implement.
 //! - [`engine`] — the context and invocation every command runs with.
@@ -26,6 +27,7 @@ pub mod escalation;
 pub mod ids;
 pub mod incident;
 pub mod lifecycle;
+pub mod mrkdwn;
 pub mod pins;
 pub mod ports;
 pub mod postmortem;

@@ -4,6 +4,7 @@ use crate::card;
 use crate::engine::{current_incident, CommandError, Context, Invocation};
 use crate::incident::{Incident, Setup};
 use crate::ports::StoreError;
+use crate::mrkdwn::escape;
 use crate::reply::Reply;
 use crate::timeline::EventKind;
 
@@ -70,7 +71,7 @@ async fn tell_channel(ctx: &Context, inv: &Invocation, incident: &Incident, kind
     {
         problems.push(format!("set the channel topic ({error})"));
     }
-    let line = Reply::in_channel(format!("{} {}", inv.user.mention(), kind.describe()));
+    let line = Reply::in_channel(format!("{} {}", inv.user.mention(), kind.describe_mrkdwn()));
     if let Err(error) = ctx.chat.post(channel, &line).await {
         problems.push(format!("post the update in the channel ({error})"));
     }
@@ -80,6 +81,6 @@ async fn tell_channel(ctx: &Context, inv: &Invocation, incident: &Incident, kind
     tracing::warn!(incident.id = %incident.id, problems = problems.len(), "incident change saved but Slack refused part of the update");
     Some(Reply::ephemeral(format!(
         "Saved, but Firebreak could not {}.",
-        problems.join(", nor ")
+        escape(&problems.join(", nor "))
     )))
 }

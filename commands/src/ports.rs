@@ -156,7 +156,43 @@ pub trait RemediationStore: Send + Sync {
     /// Runs (running, succeeded, failed or interrupted) of `runbook`/`action` created since
     /// `since`, in `incident` when given.
     async fn count_runs(&self, runbook: &str, action: &str, incident: Option<IncidentId>, since: Timestamp) -> Result<u32, StoreError>;
-    /// At start-up: every request still `running` was cut off by a crash; mark it `interrupted`
-    /// (state unknown, never re-run) and return them.
-    async fn interrupt_running(&self, at: Timestamp) -> Result<Vec<RequestId>, StoreError>;
+    /// Moves an approved request to `running` by compare-and-set and leases it to this handle's
+    /// replica until `lease_until`; `Ok(false)` when someone else moved it first. This is the
+    /// only way into `running` (`move_request` refuses it): a run without a lease would look dead.
+    async fn start_run(&self, id: RequestId, at: Timestamp, lease_until: Timestamp) -> Result<bool, StoreError>;
+    /// Extends this replica's lease on a request it runs to `until`; `Ok(false)` when the request
+    /// is no longer `running` under this replica (another one declared it interrupted).
+    async fn renew_lease(&self, id: RequestId, until: Timestamp) -> Result<bool, StoreError>;
+    /// Marks `interrupted` (state unknown, never re-run) each `running` request whose lease ended
+    /// before `at` — its replica died — by compare-and-set, and returns those this call moved: of
+    /// several replicas racing, exactly one gets each. A live lease is never touched.
+    async fn interrupt_expired(&self, at: Timestamp) -> Result<Vec<RequestId>, StoreError>;
+}
+
+/// Why a pager's webhook was not reached (after the adapter's own retries).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PagingError {
+    /// The environment variable the configuration names is not set (or holds no URL).
+    #[error("{0}")]
+    NotConfigured(String),
+    /// The pager answered with an error status.
+    #[error("the pager answered HTTP {status} after {attempts} attempt(s){}", if detail.is_empty() { String::new() } else { format!(": {detail}") })]
+    Refused { status: u16, attempts: u32, detail: String },
+    /// Network trouble or no answer in time.
+    #[error("the pager could not be reached after {attempts} attempt(s): {why}")]
+    Unreachable { attempts: u32, why: String },
+}
+
+/// A pager took the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSent {
+    /// The HTTP status of the answer that accepted it.
+    pub status: u16,
+    pub attempts: u32,
+}
+
+/// Pagers outside Slack (a webhook, PagerDuty) called when an escalation level is reached.
+#[async_trait]
+pub trait Paging: Send + Sync {
+    async fn page(&self, webhook: &crate::escalation::PagerWebhook, page: &crate::escalation::Page) -> Result<PageSent, PagingError>;
 }

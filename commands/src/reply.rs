@@ -17,6 +17,18 @@ pub struct Reply {
     pub blocks: Vec<Block>,
     /// Replace the message the button was on instead of posting a new one.
     pub replace_original: bool,
+    /// Whether the message jumps the queue of its channel when Slack is slow to accept.
+    pub urgency: Urgency,
+}
+
+/// How soon a message must reach people compared with the rest of its channel's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Urgency {
+    /// In order with everything else (status lines, diagnostics, timelines).
+    #[default]
+    Normal,
+    /// Ahead of bulk output: approval cards, escalations, pages.
+    Urgent,
 }
 
 /// A layout block, modelled on what every chat platform can show.
@@ -91,6 +103,7 @@ impl Reply {
             blocks: vec![Block::Section { text: Some(text.clone()), fields: vec![] }],
             text,
             replace_original: false,
+            urgency: Urgency::Normal,
         }
     }
 
@@ -101,6 +114,11 @@ impl Reply {
 
     /// A message built from blocks, with `text` as the notification fallback.
     pub fn blocks(visibility: Visibility, text: impl Into<String>, blocks: Vec<Block>) -> Self {
-        Self { visibility, text: text.into(), blocks, replace_original: false }
+        Self { visibility, text: text.into(), blocks, replace_original: false, urgency: Urgency::Normal }
+    }
+
+    /// The same reply, sent ahead of its channel's bulk output.
+    pub fn urgent(self) -> Self {
+        Self { urgency: Urgency::Urgent, ..self }
     }
 }

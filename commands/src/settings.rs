@@ -37,6 +37,8 @@ pub struct Settings {
     pub update_every: BTreeMap<Severity, Duration>,
     /// Escalation levels, lowest first (the seed's Level 2, Level 3).
     pub escalation: Vec<EscalationLevel>,
+    /// The alert label whose value raises flags (`data-integrity`) on the alert's incident.
+    pub alert_flag_label: String,
 }
 
 /// Status-update cadence unless configured: SEV1 every 30 min, SEV2 every hour.
@@ -51,6 +53,9 @@ pub fn default_alert_severities() -> BTreeMap<String, Severity> {
         .map(|(label, severity)| (label.to_owned(), severity))
         .collect()
 }
+
+/// The alert label that carries flags unless configured otherwise.
+pub const DEFAULT_ALERT_FLAG_LABEL: &str = "firebreak_flag";
 
 /// The reaction that pins a message to the timeline unless configured otherwise: 📌.
 pub const DEFAULT_PIN_EMOJI: &str = "pushpin";
@@ -73,6 +78,7 @@ impl Default for Settings {
             oncall: BTreeMap::new(),
             update_every: default_update_every(),
             escalation: Vec::new(),
+            alert_flag_label: DEFAULT_ALERT_FLAG_LABEL.to_owned(),
         }
     }
 }

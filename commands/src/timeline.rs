@@ -1,5 +1,7 @@
 //! Timeline events: the append-only record from which everything else (postmortem) is drawn.
 
+use std::borrow::Cow;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +125,11 @@ pub enum EventKind {
     UpdateReminded { to: Option<SlackUserId> },
     /// Escalated to `level` (1-based index of the configured levels) named `name`.
     Escalated { level: usize, name: String, reason: String, paged: Vec<String> },
+    /// A flag (`data-integrity`) was raised: by an alert's flag label or `/incident escalate
+    /// <flag> …`. Levels that list it in `on_flags` are reached.
+    FlagRaised { flag: String, reason: String },
+    /// The pager webhook of escalation level `level` was called: reached or not, and why.
+    PagerNotified { level: usize, name: String, success: bool, detail: String },
 }
 
 /// A Slack message by its timestamp (unique within the incident's channel).
@@ -177,13 +184,28 @@ impl EventKind {
             Self::ResponseOverdue { .. } => "response_overdue",
             Self::UpdateReminded { .. } => "update_reminded",
             Self::Escalated { .. } => "escalated",
+            Self::FlagRaised { .. } => "flag_raised",
+            Self::PagerNotified { .. } => "pager_notified",
         }
     }
 
-    /// One line for people: `status Investigating → Mitigated`.
+    /// One line for people: `status Investigating → Mitigated`, with the text people and
+    /// other systems wrote as they wrote it (the postmortem, the API, logs).
     pub fn describe(&self) -> String {
+        self.describe_with(as_written, as_written)
+    }
+
+    /// The same line as Slack `mrkdwn`: titles, notes, summaries, reasons, alert and error
+    /// text are escaped, while Firebreak's own mentions and channel links stay live.
+    pub fn describe_mrkdwn(&self) -> String {
+        self.describe_with(crate::mrkdwn::escape, crate::mrkdwn::defang)
+    }
+
+    /// `e` treats text as written; `quoted` treats message text read back from Slack (pins),
+    /// which Slack has escaped already.
+    fn describe_with(&self, e: Escaper, quoted: Escaper) -> String {
         match self {
-            Self::Declared { severity, title } => format!("declared {severity}: {title}"),
+            Self::Declared { severity, title } => format!("declared {severity}: {}", e(title)),
             Self::ChannelCreated { channel, .. } => format!("opened {}", channel.link()),
             Self::PeopleInvited { users } => {
                 let names: Vec<String> = users.iter().map(SlackUserId::mention).collect();
@@ -193,56 +215,67 @@ impl EventKind {
             Self::CardPosted => "posted the incident card".to_owned(),
             Self::CardPinned => "pinned the incident card".to_owned(),
             Self::Announced { channel } => format!("announced the incident in {}", channel.link()),
-            Self::SetupStepFailed { step, error } => format!("could not {step}: {error}"),
-            Self::SetupFailed { error } => format!("could not open the incident: {error}"),
+            Self::SetupStepFailed { step, error } => format!("could not {}: {}", e(step), e(error)),
+            Self::SetupFailed { error } => format!("could not open the incident: {}", e(error)),
             Self::StatusChanged { from, to, note } => match note {
-                Some(note) => format!("status {from} → {to}: {note}"),
+                Some(note) => format!("status {from} → {to}: {}", e(note)),
                 None => format!("status {from} → {to}"),
             },
             Self::SeverityChanged { from, to } => format!("severity {from} → {to}"),
             Self::LeadChanged { to, .. } => format!("lead is now {}", to.mention()),
-            Self::Note { text } => format!("note: {text}"),
+            Self::Note { text } => format!("note: {}", e(text)),
             Self::Resolved { summary } => match summary {
-                Some(summary) => format!("resolved: {summary}"),
+                Some(summary) => format!("resolved: {}", e(summary)),
                 None => "resolved".to_owned(),
             },
-            Self::DiagnosticsRan { runbook, tally, .. } => format!("ran diagnostics `{runbook}`: {tally}"),
-            Self::RemediationRequested { request, command, .. } => format!("requested remediation #{request}: `{command}`"),
-            Self::RemediationRefused { request, reason } => format!("was refused approving #{request}: {reason}"),
-            Self::RemediationApproved { request, action } => format!("approved #{request} `{action}`"),
-            Self::RemediationDenied { request, action } => format!("denied #{request} `{action}`"),
-            Self::RemediationExpired { request, action } => format!("#{request} `{action}` expired unapproved"),
-            Self::RemediationStarted { request, action } => format!("started #{request} `{action}`"),
+            Self::DiagnosticsRan { runbook, tally, .. } => format!("ran diagnostics `{}`: {tally}", e(runbook)),
+            Self::RemediationRequested { request, command, .. } => format!("requested remediation #{request}: `{}`", e(command)),
+            Self::RemediationRefused { request, reason } => format!("was refused approving #{request}: {}", e(reason)),
+            Self::RemediationApproved { request, action } => format!("approved #{request} `{}`", e(action)),
+            Self::RemediationDenied { request, action } => format!("denied #{request} `{}`", e(action)),
+            Self::RemediationExpired { request, action } => format!("#{request} `{}` expired unapproved", e(action)),
+            Self::RemediationStarted { request, action } => format!("started #{request} `{}`", e(action)),
             Self::RemediationFinished { request, success, summary, .. } => {
-                format!("#{request} {}: {summary}", if *success { "succeeded" } else { "failed" })
+                format!("#{request} {}: {}", if *success { "succeeded" } else { "failed" }, e(summary))
             }
-            Self::ActionItem { text } => format!("action item: {text}"),
+            Self::ActionItem { text } => format!("action item: {}", e(text)),
             Self::KeyTimeSet { which, at } => format!("set the {which} time to {}", at.strftime("%Y-%m-%d %H:%M UTC")),
             Self::RemediationInterrupted { request, action } => {
-                format!("#{request} `{action}` was interrupted by a restart — state unknown, not re-run")
+                format!("#{request} `{}` was interrupted by a restart — state unknown, not re-run", e(action))
             }
             Self::RemediationVerified { request, success, summary, .. } => {
-                format!("#{request} {}: {summary}", if *success { "verified" } else { "did not verify" })
+                format!("#{request} {}: {}", if *success { "verified" } else { "did not verify" }, e(summary))
             }
             Self::MessagePinned { author, text, .. } => match author {
-                Some(author) => format!("pinned {}'s message: \"{text}\"", author.mention()),
-                None => format!("pinned a message: \"{text}\""),
+                Some(author) => format!("pinned {}'s message: \"{}\"", author.mention(), quoted(text)),
+                None => format!("pinned a message: \"{}\"", quoted(text)),
             },
             Self::PinRemoved { message } => format!("unpinned the message of {}", message.0),
-            Self::PinnedMessageEdited { text, .. } => format!("edited a pinned message: \"{text}\""),
+            Self::PinnedMessageEdited { text, .. } => format!("edited a pinned message: \"{}\"", quoted(text)),
             Self::PinnedMessageDeleted { message } => format!("deleted the pinned message of {}", message.0),
             Self::AlertFiring { alertname, summary, starts_at, .. } => {
-                format!("alert `{alertname}` firing since {}: {summary}", starts_at.strftime("%H:%M:%S UTC"))
+                format!("alert `{}` firing since {}: {}", e(alertname), starts_at.strftime("%H:%M:%S UTC"), e(summary))
             }
-            Self::AlertResolved { alertname, summary, .. } => format!("alert `{alertname}` resolved: {summary}"),
+            Self::AlertResolved { alertname, summary, .. } => format!("alert `{}` resolved: {}", e(alertname), e(summary)),
             Self::ResponseOverdue { minutes } => format!("paged on-call: nobody took the lead within the {minutes}-minute response time"),
             Self::UpdateReminded { to } => match to {
                 Some(lead) => format!("reminded {} to post a status update", lead.mention()),
                 None => "reminded the channel to post a status update".to_owned(),
             },
-            Self::Escalated { name, reason, .. } => format!("escalated to {name}: {reason}"),
+            Self::Escalated { name, reason, .. } => format!("escalated to {}: {}", e(name), e(reason)),
+            Self::FlagRaised { flag, reason } => format!("raised the {} flag: {}", e(flag), e(reason)),
+            Self::PagerNotified { name, success: true, detail, .. } => format!("paged {} through its pager webhook ({})", e(name), e(detail)),
+            Self::PagerNotified { name, success: false, detail, .. } => format!("could NOT page {} through its pager webhook: {}", e(name), e(detail)),
         }
     }
+}
+
+/// How a piece of text goes into a line.
+type Escaper = for<'a> fn(&'a str) -> Cow<'a, str>;
+
+/// Text as written: the `describe` of files, logs and the API.
+fn as_written(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(text)
 }
 
 /// An event to append. `cause` is the Slack id (trigger, action or event id) that caused it:

@@ -3,6 +3,7 @@
 //! helpers that sign like Slack.
 
 pub mod backend;
+pub mod cdp;
 pub mod containers;
 pub mod docker_images;
 pub mod fake_kube;
@@ -12,5 +13,7 @@ pub mod kubectl;
 pub mod redis_server;
 pub mod signing;
 pub mod spawn;
+pub mod spawn_console;
+pub mod spawn_killable;
 pub mod spawn_replica;
 pub mod spawn_socket_mode;

@@ -90,6 +90,7 @@ pub fn test_config(database_url: &str, slack: &FakeSlack, settings: Settings) ->
         api_token: Some(Secret::new(API_TOKEN)),
         alertmanager_token: Some(Secret::new(ALERTMANAGER_TOKEN)),
         redis_url: None,
+        pager_secrets: Default::default(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Adapters that implement the ports: Kubernetes (kube), Docker (bollard), NVIDIA GPUs
 //! (nvml-wrapper) and direct probes (HTTP, TLS, Postgres, Redis, disk) for diagnostics, and
-//! Kubernetes and Docker for remediations.
+//! Kubernetes and Docker for remediations; pager webhooks (hyper) for escalations.
 
 pub mod docker;
 pub mod docker_actions;
@@ -9,6 +9,7 @@ pub mod kube;
 pub mod kube_actions;
 pub mod kube_client;
 pub mod kube_fault;
+pub mod pager;
 pub mod probes;
 
 use std::sync::Arc;

@@ -46,6 +46,9 @@ pub struct AlertmanagerSection {
     /// `severity` label → `sev1`…`sev4`, for alerts no runbook names. Replaces the defaults
     /// (critical/page → sev1, error/high → sev2, warning → sev3, info → sev4) when given.
     pub severity_labels: Option<BTreeMap<String, String>>,
+    /// The alert label whose value raises flags (default `firebreak_flag`): an alert labelled
+    /// `firebreak_flag: data-integrity` reaches the levels with `on_flags = ["data-integrity"]`.
+    pub flag_label: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,6 +171,13 @@ impl FileConfig {
                     .ok_or_else(|| invalid(format!("alertmanager.severity_labels.{label}"), format!("`{severity}` is not sev1, sev2, sev3 or sev4")))?;
                 settings.alert_severities.insert(label.to_lowercase(), parsed);
             }
+        }
+        if let Some(label) = &self.alertmanager.flag_label {
+            let valid = label.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(invalid("alertmanager.flag_label".into(), format!("`{label}` is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")));
+            }
+            settings.alert_flag_label = label.clone();
         }
         if let Some(template) = postmortem::load_template(&self.postmortem, path).map_err(|(field, reason)| invalid(field, reason))? {
             settings.postmortem_template = template;

@@ -2,8 +2,12 @@
 
 mod actions;
 mod checks;
+#[cfg(test)]
+mod docs_tests;
 mod escalation;
 mod file;
+#[cfg(test)]
+mod keys;
 mod postmortem;
 mod runbooks;
 mod secret;
@@ -13,6 +17,7 @@ use std::path::PathBuf;
 
 use firebreak_commands::settings::Settings;
 
+pub use escalation::PagerSecrets;
 pub use file::{ConfigError, FileConfig};
 pub use secret::Secret;
 
@@ -45,6 +50,9 @@ pub struct Config {
     /// `REDIS_URL`: Slack redeliveries are de-duplicated across replicas through it; unset,
     /// in-process. May carry a password, hence a secret.
     pub redis_url: Option<Secret>,
+    /// The pager webhooks' URLs and routing keys, from the variables the escalation levels
+    /// name (`webhook_url_env`, `routing_key_env`).
+    pub pager_secrets: PagerSecrets,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://firebreak.db";
@@ -62,6 +70,8 @@ impl Config {
         let config_path = PathBuf::from(env("FIREBREAK_CONFIG").unwrap_or_else(|| "firebreak.toml".to_owned()));
         let (file, found) = FileConfig::load(&config_path)?;
         let settings = file.settings(&config_path)?;
+        let pager_secrets = escalation::pager_secrets(&settings.escalation, &env)
+            .map_err(|(field, reason)| ConfigError::Invalid { path: config_path.display().to_string(), field, reason })?;
         let listen_text = env("FIREBREAK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen = listen_text.parse().map_err(|_| ConfigError::Environment {
             name: "FIREBREAK_LISTEN",
@@ -92,6 +102,7 @@ impl Config {
             api_token: env("FIREBREAK_API_TOKEN").map(Secret::new),
             alertmanager_token: env("ALERTMANAGER_TOKEN").map(Secret::new),
             redis_url: env("REDIS_URL").map(Secret::new),
+            pager_secrets,
         })
     }
 }

@@ -1,5 +1,7 @@
-//! [`RedisDeliveries`]: delivery keys shared by every replica through Redis (`SET key 1 NX EX`),
-//! with this process's memory as the fallback while Redis does not answer.
+//! [`RedisDeliveries`]: claims on deliveries shared by every replica through Redis — the key
+//! holds `processing:<replica>` (expiring after the processing lease) while one replica handles
+//! the delivery, then `done` — with this process's memory as the fallback while Redis does not
+//! answer.
 
 use std::fmt;
 use std::time::Duration;
@@ -10,7 +12,7 @@ use redis::aio::ConnectionManager;
 use super::connection::{self, describe, RedisSetupError};
 use super::memory::MemoryDeliveries;
 use super::outage::Outage;
-use super::{Deliveries, RedisHealth, KEEP_FOR};
+use super::{Claim, Deliveries, RedisHealth, KEEP_FOR, PROCESSING_LEASE};
 use crate::config::Secret;
 
 /// Where the keys live in Redis.
@@ -20,10 +22,20 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// The bound on readiness's `PING`.
 const PING_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// Deliveries remembered in Redis, and in this process for when Redis is down.
+/// Sets KEYS[1] to ARGV[1] for ARGV[2] seconds unless it is set; answers `claimed` or the value
+/// found. One script, so that reading and claiming are one atomic step (any Redis version).
+const CLAIM: &str = "local found = redis.call('GET', KEYS[1]) \
+    if found then return found end \
+    redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 'claimed'";
+/// Deletes KEYS[1] only while it still holds this replica's claim ARGV[1].
+const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/// Claims on deliveries in Redis, and in this process for when Redis is down.
 pub struct RedisDeliveries {
     connection: ConnectionManager,
-    /// Also records every key, so that a redelivery seen by this process during an outage is
+    /// This replica's claim value, `processing:<uuid>` (a fresh id per process).
+    processing: String,
+    /// Also records every claim, so that a redelivery seen by this process during an outage is
     /// still known as one after Redis comes back.
     local: MemoryDeliveries,
     outage: Outage,
@@ -39,36 +51,82 @@ impl fmt::Debug for RedisDeliveries {
 impl RedisDeliveries {
     /// Deliveries in the Redis at `url`; connects on first use.
     pub fn new(url: &Secret) -> Result<Self, RedisSetupError> {
-        Ok(Self { connection: connection::manager(url)?, local: MemoryDeliveries::default(), outage: Outage::default() })
+        Ok(Self {
+            connection: connection::manager(url)?,
+            processing: format!("processing:{}", uuid::Uuid::new_v4().simple()),
+            local: MemoryDeliveries::default(),
+            outage: Outage::default(),
+        })
     }
 
-    /// `SET firebreak:delivery:<key> 1 NX EX <KEEP_FOR>`: whether Redis had not seen `key`.
-    async fn claim(&self, key: &str) -> Result<bool, String> {
+    /// Runs `command` within [`CALL_TIMEOUT`], keeping track of the outage.
+    async fn query<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Option<T> {
         let mut connection = self.connection.clone();
-        let set = redis::cmd("SET").arg(format!("{KEY_PREFIX}{key}")).arg(1).arg("NX").arg("EX").arg(KEEP_FOR.as_secs()).clone();
-        match tokio::time::timeout(CALL_TIMEOUT, set.query_async::<Option<String>>(&mut connection)).await {
-            Ok(Ok(set)) => Ok(set.is_some()),
+        let answer = match tokio::time::timeout(CALL_TIMEOUT, command.query_async::<T>(&mut connection)).await {
+            Ok(Ok(answer)) => Ok(answer),
             Ok(Err(error)) => Err(describe(&error)),
             Err(_elapsed) => Err(format!("no answer within {CALL_TIMEOUT:?}")),
+        };
+        match answer {
+            Ok(answer) => {
+                self.outage.succeeded();
+                Some(answer)
+            }
+            Err(reason) => {
+                self.outage.failed(&reason);
+                None
+            }
         }
+    }
+
+    /// The shared claim: `None` when Redis did not answer.
+    async fn claim_shared(&self, key: &str) -> Option<Claim> {
+        let claim = redis::cmd("EVAL").arg(CLAIM).arg(1).arg(format!("{KEY_PREFIX}{key}")).arg(&self.processing).arg(PROCESSING_LEASE.as_secs()).clone();
+        let found: String = self.query(claim).await?;
+        Some(match found.as_str() {
+            "claimed" => Claim::Handle,
+            // This process's own claim (its memory lost it, e.g. past capacity): in hand here.
+            mine if mine == self.processing => Claim::Duplicate,
+            other if other.starts_with("processing:") => Claim::Elsewhere,
+            // `done` (or `1`, as keys were written before claims had a lease).
+            _ => Claim::Duplicate,
+        })
     }
 }
 
 #[async_trait]
 impl Deliveries for RedisDeliveries {
-    async fn first_time(&self, key: &str) -> bool {
-        let here = self.local.first_time_now(key);
-        match self.claim(key).await {
-            Ok(everywhere) => {
-                self.outage.succeeded();
-                everywhere && here
-            }
-            Err(reason) => {
-                // Fail open: this process's memory answers for this call.
-                self.outage.failed(&reason);
-                here
-            }
+    async fn claim(&self, key: &str) -> Claim {
+        // Seen by this process (in hand or done, maybe during an outage): Redis is not asked.
+        if self.local.claim(key).await == Claim::Duplicate {
+            return Claim::Duplicate;
         }
+        match self.claim_shared(key).await {
+            Some(Claim::Handle) => Claim::Handle,
+            Some(Claim::Duplicate) => {
+                self.local.done(key).await;
+                Claim::Duplicate
+            }
+            Some(Claim::Elsewhere) => {
+                // Not ours: a redelivery must ask Redis again.
+                self.local.release(key).await;
+                Claim::Elsewhere
+            }
+            // Fail open: this process's claim stands for this call.
+            None => Claim::Handle,
+        }
+    }
+
+    async fn done(&self, key: &str) {
+        self.local.done(key).await;
+        let done = redis::cmd("SET").arg(format!("{KEY_PREFIX}{key}")).arg("done").arg("EX").arg(KEEP_FOR.as_secs()).clone();
+        let _: Option<()> = self.query(done).await;
+    }
+
+    async fn release(&self, key: &str) {
+        self.local.release(key).await;
+        let release = redis::cmd("EVAL").arg(RELEASE).arg(1).arg(format!("{KEY_PREFIX}{key}")).arg(&self.processing).clone();
+        let _: Option<i64> = self.query(release).await;
     }
 
     async fn redis_health(&self) -> RedisHealth {
@@ -114,21 +172,55 @@ mod tests {
         }
     }
 
+    async fn ttl_of(url: &str, key: &str) -> i64 {
+        let client = redis::Client::open(url).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("TTL").arg(format!("{KEY_PREFIX}{key}")).query_async(&mut connection).await.unwrap()
+    }
+
     #[tokio::test]
-    async fn redis_answers_first_then_duplicate_and_keeps_keys_two_hours() {
+    async fn a_claim_is_in_hand_elsewhere_until_done_then_a_duplicate_kept_two_hours() {
         let Some(url) = test_redis_url() else { return };
         let key = format!("test:{}", uuid::Uuid::new_v4());
         // Two replicas: each has its own memory, Redis is what they share.
         let (one, two) = (RedisDeliveries::new(&Secret::new(url.clone())).unwrap(), RedisDeliveries::new(&Secret::new(url.clone())).unwrap());
-        assert!(one.first_time(&key).await);
-        assert!(!two.first_time(&key).await, "the other replica sees the duplicate");
-        assert!(!one.first_time(&key).await);
+        assert_eq!(one.claim(&key).await, Claim::Handle);
+        assert_eq!(one.claim(&key).await, Claim::Duplicate, "in hand in this process");
+        assert_eq!(two.claim(&key).await, Claim::Elsewhere, "in hand on the other replica");
+        assert!((1..=30).contains(&ttl_of(&url, &key).await), "a claim expires with its lease");
+        assert_eq!(two.claim(&key).await, Claim::Elsewhere, "asked again, still elsewhere");
+        one.done(&key).await;
+        assert_eq!(two.claim(&key).await, Claim::Duplicate, "done: the other replica drops it");
+        assert_eq!(one.claim(&key).await, Claim::Duplicate);
         assert_eq!(one.redis_health().await, RedisHealth::Ok);
+        let ttl = ttl_of(&url, &key).await;
+        assert!((7100..=7200).contains(&ttl), "kept for two hours, not forever: TTL {ttl}");
+    }
 
+    #[tokio::test]
+    async fn a_claim_whose_replica_died_or_gave_up_is_handled_by_another() {
+        let Some(url) = test_redis_url() else { return };
+        let (dead, failed, two) = (
+            RedisDeliveries::new(&Secret::new(url.clone())).unwrap(),
+            RedisDeliveries::new(&Secret::new(url.clone())).unwrap(),
+            RedisDeliveries::new(&Secret::new(url.clone())).unwrap(),
+        );
+        // The replica died mid-handling: its claim expires (here: at once) and the other handles it.
+        let key = format!("test:{}", uuid::Uuid::new_v4());
+        assert_eq!(dead.claim(&key).await, Claim::Handle);
+        assert_eq!(two.claim(&key).await, Claim::Elsewhere);
         let client = redis::Client::open(url.as_str()).unwrap();
         let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-        let ttl: i64 = redis::cmd("TTL").arg(format!("{KEY_PREFIX}{key}")).query_async(&mut connection).await.unwrap();
-        assert!((7100..=7200).contains(&ttl), "kept for two hours, not forever: TTL {ttl}");
+        let _: () = redis::cmd("PEXPIRE").arg(format!("{KEY_PREFIX}{key}")).arg(1).query_async(&mut connection).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(two.claim(&key).await, Claim::Handle, "the lease ran out");
+        // A handler that failed releases its own claim only.
+        let key = format!("test:{}", uuid::Uuid::new_v4());
+        assert_eq!(failed.claim(&key).await, Claim::Handle);
+        two.release(&key).await;
+        assert_eq!(two.claim(&key).await, Claim::Elsewhere, "another replica's release does not drop the claim");
+        failed.release(&key).await;
+        assert_eq!(two.claim(&key).await, Claim::Handle, "released: handled by the next delivery");
     }
 
     /// Log output of the current thread's scoped subscriber.
@@ -159,9 +251,11 @@ mod tests {
         let port = closed_port();
         let deliveries = RedisDeliveries::new(&Secret::new(format!("redis://:hunter2@127.0.0.1:{port}"))).unwrap();
         let started = Instant::now();
-        assert!(deliveries.first_time("event:Ev1").await, "fails open");
-        assert!(!deliveries.first_time("event:Ev1").await, "still de-duplicated in-process");
-        assert!(deliveries.first_time("event:Ev2").await);
+        assert_eq!(deliveries.claim("event:Ev1").await, Claim::Handle, "fails open");
+        assert_eq!(deliveries.claim("event:Ev1").await, Claim::Duplicate, "still de-duplicated in-process");
+        deliveries.done("event:Ev1").await;
+        assert_eq!(deliveries.claim("event:Ev1").await, Claim::Duplicate);
+        assert_eq!(deliveries.claim("event:Ev2").await, Claim::Handle);
         assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
         assert_eq!(deliveries.redis_health().await, RedisHealth::Unreachable);
         assert!(deliveries.outage.is_down());

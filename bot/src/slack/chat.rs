@@ -1,4 +1,5 @@
-//! `SlackChat`: the `Chat` port over Slack's Web API.
+//! `SlackChat`: the `Chat` port straight over Slack's Web API (reads, and the Web API bodies
+//! that the outbox queues), without the outbox's durability.
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -27,6 +28,38 @@ impl SlackChat {
     }
 }
 
+/// The Web API body of a message for `channel` (in the thread of `thread`, when given).
+pub(crate) fn post_args(channel: &ChannelId, thread: Option<&MessageTs>, reply: &Reply) -> Value {
+    let mut args = json!({ "channel": channel.as_str(), "text": render::text(reply), "blocks": render::blocks(reply) });
+    if let Some(thread) = thread {
+        args["thread_ts"] = json!(thread.as_str());
+    }
+    args
+}
+
+/// The Web API body that replaces message `ts` of `channel` with `reply`.
+pub(crate) fn update_args(channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Value {
+    json!({ "channel": channel.as_str(), "ts": ts.as_str(), "text": render::text(reply), "blocks": render::blocks(reply) })
+}
+
+/// The Web API body that invites `users` to `channel`.
+pub(crate) fn invite_args(channel: &ChannelId, users: &[SlackUserId]) -> Value {
+    let users: Vec<&str> = users.iter().map(SlackUserId::as_str).collect();
+    json!({ "channel": channel.as_str(), "users": users.join(",") })
+}
+
+/// The `ts` of a posted message, from `chat.postMessage`'s answer.
+pub(crate) fn posted_ts(answer: &Value) -> Result<MessageTs, ChatError> {
+    Ok(MessageTs::new(field(answer, "/ts", "chat.postMessage")?))
+}
+
+/// The channel `conversations.create` made, from its answer.
+pub(crate) fn created_channel(answer: &Value, asked_name: &str) -> Result<CreatedChannel, ChatError> {
+    let id = field(answer, "/channel/id", "conversations.create")?;
+    let name = answer.pointer("/channel/name").and_then(Value::as_str).unwrap_or(asked_name);
+    Ok(CreatedChannel { id: ChannelId::new(id), name: name.to_owned() })
+}
+
 fn field<'a>(value: &'a Value, pointer: &str, method: &str) -> Result<&'a str, ChatError> {
     value
         .pointer(pointer)
@@ -38,15 +71,11 @@ fn field<'a>(value: &'a Value, pointer: &str, method: &str) -> Result<&'a str, C
 impl Chat for SlackChat {
     async fn create_channel(&self, name: &str) -> Result<CreatedChannel, ChatError> {
         let answer = self.api.call("conversations.create", &json!({ "name": name, "is_private": false })).await?;
-        let id = field(&answer, "/channel/id", "conversations.create")?;
-        let name = answer.pointer("/channel/name").and_then(Value::as_str).unwrap_or(name);
-        Ok(CreatedChannel { id: ChannelId::new(id), name: name.to_owned() })
+        created_channel(&answer, name)
     }
 
     async fn invite(&self, channel: &ChannelId, users: &[SlackUserId]) -> Result<(), ChatError> {
-        let users: Vec<&str> = users.iter().map(SlackUserId::as_str).collect();
-        let args = json!({ "channel": channel.as_str(), "users": users.join(",") });
-        match self.api.call("conversations.invite", &args).await {
+        match self.api.call("conversations.invite", &invite_args(channel, users)).await {
             // Everyone asked for is there already: the goal is met.
             Err(ChatError::Refused(code)) if code == "already_in_channel" => Ok(()),
             other => other.map(drop),
@@ -58,14 +87,11 @@ impl Chat for SlackChat {
     }
 
     async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError> {
-        let args = json!({ "channel": channel.as_str(), "text": render::text(reply), "blocks": render::blocks(reply) });
-        let answer = self.api.call("chat.postMessage", &args).await?;
-        Ok(MessageTs::new(field(&answer, "/ts", "chat.postMessage")?))
+        posted_ts(&self.api.call("chat.postMessage", &post_args(channel, None, reply)).await?)
     }
 
     async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError> {
-        let args = json!({ "channel": channel.as_str(), "ts": ts.as_str(), "text": render::text(reply), "blocks": render::blocks(reply) });
-        self.api.call("chat.update", &args).await.map(drop)
+        self.api.call("chat.update", &update_args(channel, ts, reply)).await.map(drop)
     }
 
     async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError> {
@@ -76,14 +102,7 @@ impl Chat for SlackChat {
     }
 
     async fn post_in_thread(&self, channel: &ChannelId, thread: &MessageTs, reply: &Reply) -> Result<MessageTs, ChatError> {
-        let args = json!({
-            "channel": channel.as_str(),
-            "thread_ts": thread.as_str(),
-            "text": render::text(reply),
-            "blocks": render::blocks(reply),
-        });
-        let answer = self.api.call("chat.postMessage", &args).await?;
-        Ok(MessageTs::new(field(&answer, "/ts", "chat.postMessage")?))
+        posted_ts(&self.api.call("chat.postMessage", &post_args(channel, Some(thread), reply)).await?)
     }
 
     async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError> {
@@ -125,6 +144,6 @@ impl Chat for SlackChat {
     }
 
     async fn respond(&self, response_url: &str, reply: &Reply) -> Result<(), ChatError> {
-        self.api.respond(response_url, &render::response_body(reply)).await
+        Ok(self.api.respond(response_url, &render::response_body(reply)).await?)
     }
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use firebreak_commands::ids::{ChannelId, SlackUserId, TeamId};
 use firebreak_commands::reply::Reply;
 use firebreak_commands::timeline::Source;
-use firebreak_commands::{Command, Invocation};
+use firebreak_commands::{Command, Invocation, UsageError};
 use serde::Deserialize;
 
 use super::dispatch::{self, Ack};
@@ -51,6 +51,14 @@ pub async fn slash_command(State(state): State<AppState>, body: Bytes) -> Respon
     }
 }
 
+/// Who asked and what they asked for, without running anything: `Err` when the form is
+/// malformed, `Ok((_, Err))` when the text is not a command (the usage message answers it).
+/// The fuzz targets call this through `crate::fuzzing`.
+pub(crate) fn read(form: &SlashForm) -> Result<(SlackUserId, Result<Command, UsageError>), Malformed> {
+    let user = SlackUserId::parse(&form.user_id).ok_or(Malformed("user_id is not a Slack user id"))?;
+    Ok((user, Command::parse(&form.text)))
+}
+
 /// Why a slash command could not be read (HTTP answers 400).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed(pub &'static str);
@@ -58,10 +66,8 @@ pub struct Malformed(pub &'static str);
 /// Runs a decoded slash command within the ack budget, for both transports (HTTP and Socket
 /// Mode); returns what the ack carries: a usage message, a quick answer, or "working on it".
 pub async fn handle(state: &AppState, form: SlashForm) -> Result<Option<Reply>, Malformed> {
-    let Some(user) = SlackUserId::parse(&form.user_id) else {
-        return Err(Malformed("user_id is not a Slack user id"));
-    };
-    let command = match Command::parse(&form.text) {
+    let (user, command) = read(&form)?;
+    let command = match command {
         Ok(command) => command,
         Err(usage) => {
             metrics::counter!("firebreak_commands_total", "command" => "invalid", "outcome" => "usage").increment(1);

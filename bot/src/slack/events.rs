@@ -2,10 +2,13 @@
 //! channels — pin reactions, edits and deletions of pinned messages — for the timeline.
 //!
 //! A callback is handled within the ack budget when it can be (so the ack means "recorded"),
-//! else acknowledged in time and finished after. A delivery whose `event_id` was seen already
-//! (Slack's retries, `X-Slack-Retry-Num`, on this replica or another) is acknowledged at once
-//! and not handled again (`firebreak_slack_redeliveries_total{transport="events_api"}`); should
-//! one slip through (Redis down), the timeline still records each change once.
+//! else acknowledged in time and finished after. Each delivery is claimed before it is handled
+//! and marked done after ([`crate::dedup`]): one whose `event_id` was handled already (Slack's
+//! retries, `X-Slack-Retry-Num`, on this replica or another) is acknowledged at once and not
+//! handled again (`firebreak_slack_redeliveries_total{transport="events_api"}`); one that
+//! another replica is handling right now is answered 503, so that Slack delivers it again
+//! later — by then it is done, or that replica died and the redelivery is handled here
+//! (`firebreak_slack_deliveries_deferred_total{transport="events_api"}`).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,6 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::dispatch::ACK_BUDGET;
+use crate::dedup::Claim;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -88,18 +92,30 @@ pub async fn handle(state: &AppState, body: &[u8]) -> Response {
         Ok(Envelope::UrlVerification { challenge }) => Json(json!({ "challenge": challenge })).into_response(),
         Ok(Envelope::EventCallback { team_id, event_id, event }) => {
             if let Some((channel, activity)) = activity(event) {
-                if !state.deliveries.first_time(&format!("event:{event_id}")).await {
-                    metrics::counter!("firebreak_slack_redeliveries_total", "transport" => "events_api").increment(1);
-                    tracing::debug!(slack.event_id = %event_id, "redelivered event acknowledged, not handled again");
-                    return StatusCode::OK.into_response();
+                let key = format!("event:{event_id}");
+                match state.deliveries.claim(&key).await {
+                    Claim::Handle => {}
+                    Claim::Duplicate => {
+                        metrics::counter!("firebreak_slack_redeliveries_total", "transport" => "events_api").increment(1);
+                        tracing::debug!(slack.event_id = %event_id, "redelivered event acknowledged, not handled again");
+                        return StatusCode::OK.into_response();
+                    }
+                    Claim::Elsewhere => return deferred(&event_id),
                 }
                 metrics::counter!("firebreak_slack_events_total", "kind" => kind(&activity)).increment(1);
-                let ctx = state.ctx.clone();
+                let (ctx, deliveries) = (state.ctx.clone(), state.deliveries.clone());
                 let mut task = tokio::spawn(async move {
                     let team = TeamId::new(team_id);
                     match capture(&ctx, &team, &channel, activity).await {
-                        Ok(outcome) => tracing::debug!(slack.event_id = %event_id, ?outcome, "event handled"),
-                        Err(error) => tracing::warn!(slack.event_id = %event_id, %error, "event not recorded"),
+                        Ok(outcome) => {
+                            deliveries.done(&key).await;
+                            tracing::debug!(slack.event_id = %event_id, ?outcome, "event handled");
+                        }
+                        Err(error) => {
+                            // A later redelivery (or Slack's retry) may then record it.
+                            deliveries.release(&key).await;
+                            tracing::warn!(slack.event_id = %event_id, %error, "event not recorded");
+                        }
                     }
                 });
                 // Past the budget the task goes on by itself and Slack gets its ack in time.
@@ -110,6 +126,13 @@ pub async fn handle(state: &AppState, body: &[u8]) -> Response {
         Ok(Envelope::Other) => StatusCode::OK.into_response(),
         Err(error) => (StatusCode::BAD_REQUEST, format!("malformed event: {error}")).into_response(),
     }
+}
+
+/// The answer to a delivery another replica is handling: not a 2xx, so Slack retries it.
+fn deferred(event_id: &str) -> Response {
+    metrics::counter!("firebreak_slack_deliveries_deferred_total", "transport" => "events_api").increment(1);
+    tracing::debug!(slack.event_id = %event_id, "event in hand on another replica; Slack is asked to deliver it again");
+    (StatusCode::SERVICE_UNAVAILABLE, "this event is being handled by another Firebreak replica; deliver it again later").into_response()
 }
 
 /// The channel activity an event reports, if it is one Firebreak records.
@@ -147,4 +170,13 @@ fn kind(activity: &ChannelActivity) -> &'static str {
         ChannelActivity::MessageEdited { .. } => "message_changed",
         ChannelActivity::MessageDeleted { .. } => "message_deleted",
     }
+}
+
+/// Reads a body as `handle` does without acting on it: the kind of activity it reports, if
+/// Firebreak records it. For the fuzz targets, through `crate::fuzzing`.
+pub(crate) fn decode(body: &[u8]) -> Result<Option<&'static str>, serde_json::Error> {
+    Ok(match serde_json::from_slice::<Envelope>(body)? {
+        Envelope::EventCallback { event, .. } => activity(event).map(|(_, activity)| kind(&activity)),
+        Envelope::UrlVerification { .. } | Envelope::Other => None,
+    })
 }

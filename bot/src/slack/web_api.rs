@@ -1,4 +1,5 @@
-//! Calls to Slack's Web API through slack-morphism, with retries, metrics and no leaked tokens.
+//! Calls to Slack's Web API through slack-morphism: single attempts for the outbox, a few
+//! inline retries for direct calls, metrics, and no leaked tokens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,8 @@ type Connector = SlackClientHyperConnector<HttpsConnector<HttpConnector>>;
 
 /// How many times a rate-limited or failed call is retried before giving up.
 const MAX_RETRIES: u32 = 3;
-/// The longest `Retry-After` honoured inline; longer waits belong to the outbox (later issue).
+/// The longest `Retry-After` honoured inline by the few direct calls; outbox traffic is never
+/// retried inline (see `crate::outbox`).
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
 
 /// A Slack Web API client bound to the bot token.
@@ -67,7 +69,26 @@ impl SlackWebApi {
         mapped
     }
 
-    /// Calls `method` with JSON `args`, retrying 429 (after `Retry-After`) and 5xx/network errors.
+    /// One attempt at `method` with JSON `args`, no retries: the outbox's sender decides when
+    /// to try again (backoff, shared `Retry-After`), so it must see every failure as it is.
+    pub async fn call_once(&self, method: &str, args: &Value) -> Result<Value, Failure> {
+        let session = self.client.open_session(&self.token);
+        let outcome = classify(session.http_session_api.http_post(method, args, None).await);
+        metrics::counter!("firebreak_slack_api_calls_total", "method" => method.to_owned(), "result" => outcome.label()).increment(1);
+        outcome.into_result()
+    }
+
+    /// One attempt at a read method that Slack only takes as a query (see [`SlackWebApi::get`]).
+    pub async fn get_once(&self, method: &str, params: &[(&str, &str)]) -> Result<Value, Failure> {
+        let params: Vec<(&str, Option<&str>)> = params.iter().map(|(name, value)| (*name, Some(*value))).collect();
+        let session = self.client.open_session(&self.token);
+        let outcome = classify(session.http_session_api.http_get(method, &params, None).await);
+        metrics::counter!("firebreak_slack_api_calls_total", "method" => method.to_owned(), "result" => outcome.label()).increment(1);
+        outcome.into_result()
+    }
+
+    /// Calls `method` with JSON `args`, retrying 429 (after `Retry-After`) and 5xx/network
+    /// errors a few times; for the rare direct calls (`auth.test`, `apps.connections.open`).
     pub async fn call(&self, method: &str, args: &Value) -> Result<Value, ChatError> {
         self.retrying(method, || async {
             let session = self.client.open_session(&self.token);
@@ -99,7 +120,7 @@ impl SlackWebApi {
             match outcome {
                 Outcome::Ok(value) => return Ok(value),
                 Outcome::Refused(code) => return Err(refusal(code)),
-                Outcome::Retry { wait, reason } if attempt < MAX_RETRIES && wait <= MAX_INLINE_WAIT => {
+                Outcome::Retry { wait, reason, .. } if attempt < MAX_RETRIES && wait <= MAX_INLINE_WAIT => {
                     attempt += 1;
                     tracing::warn!(slack.method = method, attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying Slack call");
                     tokio::time::sleep(wait).await;
@@ -110,18 +131,36 @@ impl SlackWebApi {
     }
 
     /// Posts a JSON body to an interaction's `response_url`. The bot token is not sent: a
-    /// response URL authorises itself, and the token must not travel to any other address.
-    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), ChatError> {
-        let url = url::Url::parse(response_url).map_err(|_| ChatError::Refused("invalid_response_url".into()))?;
+    /// response URL authorises itself, and the token must not travel to any other address. One
+    /// attempt, no retries: the outbox retries.
+    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), Failure> {
+        let url = url::Url::parse(response_url).map_err(|_| Failure::Refused("invalid_response_url".into()))?;
         let span = tracing::debug_span!("slack.response_url");
         let context = SlackClientApiCallContext { rate_control_params: None, token: None, tracing_span: &span, is_sensitive_url: true };
         let result: Result<Value, SlackClientError> = self.client.http_api.connector.http_post_uri(url, body, context).await;
         let outcome = classify(result);
         metrics::counter!("firebreak_slack_api_calls_total", "method" => "response_url", "result" => outcome.label()).increment(1);
-        match outcome {
-            Outcome::Ok(_) => Ok(()),
-            Outcome::Refused(code) => Err(refusal(code)),
-            Outcome::Retry { reason, .. } => Err(ChatError::Unavailable(reason)),
+        outcome.into_result().map(drop)
+    }
+}
+
+/// Why one attempt at a call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Final: Slack refused the call (`channel_not_found`, `name_taken`, …).
+    Refused(String),
+    /// HTTP 429: Slack did not act; try again after `retry_after`.
+    RateLimited { retry_after: Duration },
+    /// HTTP 5xx or network trouble: Slack may or may not have acted.
+    Unavailable(String),
+}
+
+impl From<Failure> for ChatError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Refused(code) => refusal(code),
+            Failure::RateLimited { .. } => ChatError::Unavailable("rate limited (HTTP 429)".to_owned()),
+            Failure::Unavailable(reason) => ChatError::Unavailable(reason),
         }
     }
 }
@@ -133,10 +172,19 @@ fn refusal(code: String) -> ChatError {
 enum Outcome {
     Ok(Value),
     Refused(String),
-    Retry { wait: Duration, reason: String },
+    Retry { wait: Duration, reason: String, rate_limited: bool },
 }
 
 impl Outcome {
+    fn into_result(self) -> Result<Value, Failure> {
+        match self {
+            Self::Ok(value) => Ok(value),
+            Self::Refused(code) => Err(Failure::Refused(code)),
+            Self::Retry { wait, rate_limited: true, .. } => Err(Failure::RateLimited { retry_after: wait }),
+            Self::Retry { reason, .. } => Err(Failure::Unavailable(reason)),
+        }
+    }
+
     fn label(&self) -> &'static str {
         match self {
             Self::Ok(_) => "ok",
@@ -155,14 +203,16 @@ fn classify(result: Result<Value, SlackClientError>) -> Outcome {
         Err(SlackClientError::RateLimitError(error)) => Outcome::Retry {
             wait: error.retry_after.unwrap_or(Duration::from_secs(1)),
             reason: "rate limited (HTTP 429)".to_owned(),
+            rate_limited: true,
         },
         Err(SlackClientError::HttpError(error)) if error.status_code.is_server_error() => Outcome::Retry {
             wait: Duration::from_millis(500),
             reason: format!("HTTP {}", error.status_code.as_u16()),
+            rate_limited: false,
         },
         Err(SlackClientError::HttpError(error)) => Outcome::Refused(format!("http_{}", error.status_code.as_u16())),
         Err(SlackClientError::HttpProtocolError(_)) | Err(SlackClientError::EndOfStream(_)) | Err(SlackClientError::SystemError(_)) => {
-            Outcome::Retry { wait: Duration::from_millis(500), reason: "network error".to_owned() }
+            Outcome::Retry { wait: Duration::from_millis(500), reason: "network error".to_owned(), rate_limited: false }
         }
         Err(other) => Outcome::Refused(format!("unexpected response: {}", short(&other.to_string()))),
     }

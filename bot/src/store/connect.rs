@@ -33,7 +33,8 @@ pub(super) async fn connect(database_url: &str) -> anyhow::Result<SqlStore> {
         enable_wal(&pool).await?;
     }
     migrations::run(&pool, target.backend).await?;
-    Ok(SqlStore { pool, backend: target.backend })
+    // Each connected store is one replica's handle: the runner its remediation leases name.
+    Ok(SqlStore { pool, backend: target.backend, replica: uuid::Uuid::new_v4().simple().to_string().into() })
 }
 
 /// Reads the back end from the scheme. Errors name only the scheme: the rest of a URL may

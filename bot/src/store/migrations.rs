@@ -38,6 +38,16 @@ const SQLITE: &[Embedded] = &[
         description: "timers",
         sql: include_str!("../../migrations/sqlite/0004_timers.sql"),
     },
+    Embedded {
+        version: 5,
+        description: "outbox",
+        sql: include_str!("../../migrations/sqlite/0005_outbox.sql"),
+    },
+    Embedded {
+        version: 6,
+        description: "remediation leases",
+        sql: include_str!("../../migrations/sqlite/0006_remediation_leases.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -60,6 +70,16 @@ const POSTGRES: &[Embedded] = &[
         version: 4,
         description: "timers",
         sql: include_str!("../../migrations/postgres/0004_timers.sql"),
+    },
+    Embedded {
+        version: 5,
+        description: "outbox",
+        sql: include_str!("../../migrations/postgres/0005_outbox.sql"),
+    },
+    Embedded {
+        version: 6,
+        description: "remediation leases",
+        sql: include_str!("../../migrations/postgres/0006_remediation_leases.sql"),
     },
 ];
 

@@ -8,13 +8,15 @@
 //! - `migrations`: each back end's migrations, embedded in the binary.
 //! - `incidents`: creating (numbering), reading and compare-and-set saving of incidents.
 //! - `events`: appending to and reading the timeline, once per cause and kind.
-//! - `requests`: remediation requests, moved by compare-and-set on their state.
+//! - `requests`: remediation requests, moved by compare-and-set on their state; run leases.
+//! - `outbox`: queued Slack calls, lane leases and pacing, rate-limit gates.
 //! - `rows`: turning rows back into domain values, refusing what does not parse.
 
 mod connect;
 mod events;
 mod incidents;
 mod migrations;
+mod outbox;
 mod requests;
 mod rows;
 mod timers;
@@ -33,6 +35,8 @@ use sqlx::{Any, AnyPool, Transaction};
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// This replica's id (fresh at connect): the runner of the remediations it starts.
+    replica: std::sync::Arc<str>,
 }
 
 /// Which database a [`SqlStore`] talks to.
@@ -56,6 +60,11 @@ impl SqlStore {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// This replica's id, as remediation leases name it.
+    pub fn replica(&self) -> &str {
+        &self.replica
     }
 
     /// Closes every connection (graceful shutdown); later calls answer `Unavailable`.
@@ -167,7 +176,15 @@ impl RemediationStore for SqlStore {
         requests::count_runs(&self.pool, runbook, action, incident, since).await
     }
 
-    async fn interrupt_running(&self, at: jiff::Timestamp) -> Result<Vec<RequestId>, StoreError> {
-        requests::interrupt_running(&self.pool, at).await
+    async fn start_run(&self, id: RequestId, at: jiff::Timestamp, lease_until: jiff::Timestamp) -> Result<bool, StoreError> {
+        requests::start_run(&self.pool, id, at, &requests::Lease { runner: &self.replica, until: lease_until }).await
+    }
+
+    async fn renew_lease(&self, id: RequestId, until: jiff::Timestamp) -> Result<bool, StoreError> {
+        requests::renew_lease(&self.pool, id, &requests::Lease { runner: &self.replica, until }).await
+    }
+
+    async fn interrupt_expired(&self, at: jiff::Timestamp) -> Result<Vec<RequestId>, StoreError> {
+        requests::interrupt_expired(&self.pool, at).await
     }
 }

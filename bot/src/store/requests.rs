@@ -1,8 +1,11 @@
 //! Remediation requests: created once, moved only by compare-and-set on their state, so a
-//! double click, a retry or a second replica wins a move at most once.
+//! double click, a retry or a second replica wins a move at most once. A run is leased to the
+//! replica that started it (`runner`, `lease_until_ms`); only runs whose lease ran out are
+//! interrupted, so one replica's start-up never cuts off another's run.
 
 use firebreak_commands::ids::{IncidentId, SlackUserId};
 use firebreak_commands::ports::StoreError;
+use firebreak_commands::remediation::lease::{INTERRUPTED, RUN_NEEDS_LEASE};
 use firebreak_commands::remediation::request::{Move, NewRequest, RemediationRequest, RequestId, RequestState};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -51,6 +54,9 @@ pub(super) async fn by_id(pool: &AnyPool, id: RequestId) -> Result<Option<Remedi
 
 /// One UPDATE guarded by the expected state: the database decides the single winner.
 pub(super) async fn move_state(pool: &AnyPool, id: RequestId, mv: &Move) -> Result<bool, StoreError> {
+    if mv.to == RequestState::Running {
+        return Err(StoreError::Unavailable(RUN_NEEDS_LEASE.to_owned()));
+    }
     let moved = sqlx::query(
         "UPDATE remediation_requests SET state = $1, updated_at_ms = $2, \
          approved_by = COALESCE($3, approved_by), result = COALESCE($4, result), version = version + 1 \
@@ -91,12 +97,50 @@ pub(super) async fn count_runs(
     Ok(u32::try_from(runs).unwrap_or(u32::MAX))
 }
 
-pub(super) async fn interrupt_running(pool: &AnyPool, at: Timestamp) -> Result<Vec<RequestId>, StoreError> {
-    let rows = sqlx::query(
-        "UPDATE remediation_requests SET state = 'interrupted', updated_at_ms = $1, \
-         result = 'interrupted — state unknown', version = version + 1 WHERE state = 'running' RETURNING id",
+/// A replica's hold on a run.
+pub(super) struct Lease<'a> {
+    pub(super) runner: &'a str,
+    pub(super) until: Timestamp,
+}
+
+/// approved → running, taking the lease in the same guarded UPDATE.
+pub(super) async fn start_run(pool: &AnyPool, id: RequestId, at: Timestamp, lease: &Lease<'_>) -> Result<bool, StoreError> {
+    let started = sqlx::query(
+        "UPDATE remediation_requests SET state = 'running', updated_at_ms = $1, runner = $2, lease_until_ms = $3, \
+         version = version + 1 WHERE id = $4 AND state = 'approved'",
     )
     .bind(millis(at))
+    .bind(lease.runner)
+    .bind(millis(lease.until))
+    .bind(id.0)
+    .execute(pool)
+    .await
+    .map_err(unavailable("starting a remediation run"))?;
+    Ok(started.rows_affected() == 1)
+}
+
+/// Extends the lease only while the request still runs under this runner.
+pub(super) async fn renew_lease(pool: &AnyPool, id: RequestId, lease: &Lease<'_>) -> Result<bool, StoreError> {
+    let renewed = sqlx::query("UPDATE remediation_requests SET lease_until_ms = $1 WHERE id = $2 AND state = 'running' AND runner = $3")
+        .bind(millis(lease.until))
+        .bind(id.0)
+        .bind(lease.runner)
+        .execute(pool)
+        .await
+        .map_err(unavailable("renewing a remediation lease"))?;
+    Ok(renewed.rows_affected() == 1)
+}
+
+/// One UPDATE guarded by `state = 'running'` and the lease's end: under concurrent rounds each
+/// row is moved by one of them (Postgres re-checks the guard on the row it waited for; SQLite
+/// runs one writer at a time), and `RETURNING` names only the rows this round moved.
+pub(super) async fn interrupt_expired(pool: &AnyPool, at: Timestamp) -> Result<Vec<RequestId>, StoreError> {
+    let rows = sqlx::query(
+        "UPDATE remediation_requests SET state = 'interrupted', updated_at_ms = $1, result = $2, version = version + 1 \
+         WHERE state = 'running' AND lease_until_ms < $1 RETURNING id",
+    )
+    .bind(millis(at))
+    .bind(INTERRUPTED)
     .fetch_all(pool)
     .await
     .map_err(unavailable("marking interrupted remediations"))?;

@@ -27,6 +27,7 @@ mod beyond_the_port;
 mod contract;
 mod fixtures;
 mod harness;
+mod outbox;
 mod requests;
 mod timers;
 

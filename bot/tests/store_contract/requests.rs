@@ -1,5 +1,6 @@
 //! The `RemediationStore` contract on both back ends: compare-and-set moves, exactly one
-//! winner under concurrency, run counts, interruption after a crash.
+//! winner under concurrency, run counts, leases: a live run is left alone by another replica,
+//! an expired one is interrupted once.
 
 use firebreak_commands::ports::RemediationStore;
 use firebreak_commands::remediation::request::{Move, NewRequest, RemediationRequest, RequestState};
@@ -51,7 +52,7 @@ async fn ten_simultaneous_approvals_have_exactly_one_winner() {
                 let approve = step(RequestState::Requested, RequestState::Approved, Some(&approver));
                 let approved = store.move_request(created.id, &approve).await?;
                 // Only the approval's winner may start the run; it, too, is a compare-and-set.
-                let started = approved && store.move_request(created.id, &step(RequestState::Approved, RequestState::Running, None)).await?;
+                let started = approved && store.start_run(created.id, test_time(), lease(45)).await?;
                 anyhow::Ok(started)
             }));
         }
@@ -67,27 +68,92 @@ async fn ten_simultaneous_approvals_have_exactly_one_winner() {
     .await;
 }
 
+/// A lease ending `seconds` after the test time.
+fn lease(seconds: i64) -> jiff::Timestamp {
+    test_time().checked_add(SignedDuration::from_secs(seconds)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Requested → approved → running (under `store`'s replica, leased for `seconds`).
+async fn running(store: &SqlStore, r: &RemediationRequest, seconds: i64) -> anyhow::Result<()> {
+    anyhow::ensure!(store.move_request(r.id, &step(RequestState::Requested, RequestState::Approved, Some("U2"))).await?, "approve");
+    anyhow::ensure!(store.start_run(r.id, test_time(), lease(seconds)).await?, "start");
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_are_counted_and_a_crash_interrupts_what_was_running() {
+async fn runs_are_counted_and_only_through_a_lease() {
     on_both(|store| async move {
         let first = request_for(&store, "restart").await?;
         let second = request_for(&store, "restart").await?;
         let _other_action = request_for(&store, "scale").await?;
-        for r in [&first, &second] {
-            store.move_request(r.id, &step(RequestState::Requested, RequestState::Approved, Some("U2"))).await?;
-            store.move_request(r.id, &step(RequestState::Approved, RequestState::Running, None)).await?;
-        }
+        anyhow::ensure!(store.move_request(first.id, &step(RequestState::Requested, RequestState::Approved, Some("U2"))).await?, "approve");
+        let unleased = store.move_request(first.id, &step(RequestState::Approved, RequestState::Running, None)).await;
+        anyhow::ensure!(unleased.is_err(), "a plain move into running is refused: {unleased:?}");
+        anyhow::ensure!(store.start_run(first.id, test_time(), lease(45)).await?, "start");
+        anyhow::ensure!(!store.start_run(first.id, test_time(), lease(45)).await?, "started once");
+        running(&store, &second, 45).await?;
         store.move_request(first.id, &step(RequestState::Running, RequestState::Succeeded, None)).await?;
         let since = test_time().checked_sub(SignedDuration::from_hours(1))?;
         anyhow::ensure!(store.count_runs("web", "restart", None, since).await? == 2, "two runs in the hour");
         anyhow::ensure!(store.count_runs("web", "restart", Some(first.incident), since).await? == 1, "one in the first incident");
-        let interrupted = store.interrupt_running(test_time()).await?;
-        anyhow::ensure!(interrupted == vec![second.id], "{interrupted:?}");
-        let read = store.request(second.id).await?.ok_or_else(|| anyhow::anyhow!("gone"))?;
-        anyhow::ensure!(read.state == RequestState::Interrupted, "{read:?}");
-        anyhow::ensure!(read.result.as_deref() == Some("interrupted — state unknown"), "{read:?}");
-        let rerun = step(RequestState::Approved, RequestState::Running, None);
-        anyhow::ensure!(!store.move_request(second.id, &rerun).await?, "never re-run");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_lease_is_left_alone_by_another_replica_and_renewed_only_by_its_own() {
+    on_each_database(|db| async move {
+        let (a, b) = (SqlStore::connect(&db.url).await?, SqlStore::connect(&db.url).await?);
+        anyhow::ensure!(a.replica() != b.replica(), "each handle is its own replica");
+        let r = request_for(&a, "restart").await?;
+        running(&a, &r, 45).await?;
+        // B starts up (its first round) while A's lease runs.
+        anyhow::ensure!(b.interrupt_expired(test_time()).await?.is_empty(), "a live run was interrupted");
+        anyhow::ensure!(!b.renew_lease(r.id, lease(500)).await?, "only the runner renews");
+        anyhow::ensure!(a.renew_lease(r.id, lease(90)).await?, "the runner renews");
+        anyhow::ensure!(b.interrupt_expired(lease(60)).await?.is_empty(), "renewed past its first end");
+        let read = b.request(r.id).await?.ok_or_else(|| anyhow::anyhow!("gone"))?;
+        anyhow::ensure!(read.state == RequestState::Running, "{read:?}");
+        anyhow::ensure!(a.move_request(r.id, &step(RequestState::Running, RequestState::Succeeded, None)).await?, "finishes");
+        anyhow::ensure!(b.interrupt_expired(lease(1000)).await?.is_empty(), "a finished run has nothing to interrupt");
+        a.close().await;
+        b.close().await;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_lease_is_interrupted_once_by_one_of_two_racing_replicas() {
+    on_each_database(|db| async move {
+        let (dead, b, c) = (SqlStore::connect(&db.url).await?, SqlStore::connect(&db.url).await?, SqlStore::connect(&db.url).await?);
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            let r = request_for(&dead, "restart").await?;
+            running(&dead, &r, 45).await?;
+            runs.push(r.id);
+        }
+        let after = lease(46);
+        let (by_b, by_c) = tokio::join!(
+            tokio::spawn({ let b = b.clone(); async move { b.interrupt_expired(after).await } }),
+            tokio::spawn({ let c = c.clone(); async move { c.interrupt_expired(after).await } }),
+        );
+        let (mut by_b, by_c) = (by_b??, by_c??);
+        anyhow::ensure!(by_b.iter().all(|id| !by_c.contains(id)), "both reported one: {by_b:?} {by_c:?}");
+        by_b.extend(by_c);
+        by_b.sort();
+        anyhow::ensure!(by_b == runs, "each interrupted once: {by_b:?}");
+        for id in &runs {
+            let read = b.request(*id).await?.ok_or_else(|| anyhow::anyhow!("gone"))?;
+            anyhow::ensure!(read.state == RequestState::Interrupted, "{read:?}");
+            anyhow::ensure!(read.result.as_deref() == Some("interrupted — state unknown"), "{read:?}");
+            anyhow::ensure!(!dead.renew_lease(*id, lease(100)).await?, "the dead replica's lease is gone");
+        }
+        anyhow::ensure!(b.interrupt_expired(lease(100)).await?.is_empty() && c.interrupt_expired(lease(100)).await?.is_empty(), "once");
+        for store in [dead, b, c] {
+            store.close().await;
+        }
         Ok(())
     })
     .await;

@@ -7,6 +7,7 @@ use crate::command::{open_incident, Opening};
 use crate::engine::{CommandError, Context, Invocation};
 use crate::ids::ChannelId;
 use crate::incident::{Incident, MAX_TITLE_CHARS};
+use crate::mrkdwn::escape;
 use crate::reply::Reply;
 use crate::timeline::{Actor, EventKind, NewEvent, Source, TimelineEvent};
 
@@ -54,6 +55,7 @@ pub async fn receive(ctx: &Context, notification: &Notification) -> Result<Recei
     let recorded = record_alerts(ctx, &incident, notification, !opened).await?;
     if recorded > 0 {
         crate::escalation::check_services(ctx, &incident).await?;
+        crate::escalation::raise_alert_flags(ctx, &incident, notification).await?;
     }
     Ok(Received::Recorded { number: incident.number.0, opened, recorded })
 }
@@ -96,12 +98,12 @@ async fn record_alerts(ctx: &Context, incident: &Incident, notification: &Notifi
                     service: alert.labels.get("service").cloned(),
                 },
                 format!("alert:{}:{}", alert.fingerprint, alert.starts_at.as_second()),
-                format!(":rotating_light: New alert in this incident's group: `{alertname}` — {}", alert.summary()),
+                format!(":rotating_light: New alert in this incident's group: `{}` — {}", escape(&alertname), escape(&alert.summary())),
             ),
             AlertStatus::Resolved => (
                 EventKind::AlertResolved { alertname: alertname.clone(), fingerprint: alert.fingerprint.clone(), summary: alert.summary() },
                 format!("alert-resolved:{}:{}", alert.fingerprint, alert.starts_at.as_second()),
-                format!(":white_check_mark: Alert resolved: `{alertname}` — {}", alert.summary()),
+                format!(":white_check_mark: Alert resolved: `{}` — {}", escape(&alertname), escape(&alert.summary())),
             ),
         };
         let at = if alert.status == AlertStatus::Firing { alert.starts_at.min(ctx.clock.now()) } else { ctx.clock.now() };
@@ -114,7 +116,7 @@ async fn record_alerts(ctx: &Context, incident: &Incident, notification: &Notifi
     // The first notification is told by the incident's opening; later ones line by line.
     let mut told: Vec<String> = if tell { lines } else { Vec::new() };
     if recorded > 0 && incident.is_open() && all_cleared(&ctx.store.timeline(incident.id).await?) {
-        told.push(":tada: Every alert of this incident has cleared. If the service is healthy, close it with `/incident resolve <summary>`.".into());
+        told.push(":tada: Every alert of this incident has cleared. If the service is healthy, close it with `/incident resolve &lt;summary&gt;`.".into());
     }
     if let Some(channel) = &incident.channel {
         for line in told {

@@ -8,6 +8,7 @@ use crate::diagnostics::runner::run_checks;
 use crate::engine::{current_incident, CommandError, Context, Invocation};
 use crate::ids::ChannelId;
 use crate::incident::Incident;
+use crate::mrkdwn::escape;
 use crate::reply::Reply;
 use crate::timeline::{Actor, CheckLine, EventKind, NewEvent, Source};
 
@@ -28,15 +29,15 @@ fn choose(ctx: &Context, incident: &Incident, name: Option<&str>) -> Result<Runb
     let runbooks = &ctx.settings.runbooks;
     let available = || {
         let names = runbooks.names();
-        if names.is_empty() { "No runbooks are configured.".to_owned() } else { format!("Runbooks: {}.", names.join(", ")) }
+        if names.is_empty() { "No runbooks are configured.".to_owned() } else { format!("Runbooks: {}.", escape(&names.join(", "))) }
     };
     match name {
         Some(name) => runbooks
             .by_name(name)
             .cloned()
-            .ok_or_else(|| CommandError::User(format!("There is no runbook `{}`. {}", name.chars().take(64).collect::<String>(), available()))),
+            .ok_or_else(|| CommandError::User(format!("There is no runbook `{}`. {}", escape(&name.chars().take(64).collect::<String>()), available()))),
         None => runbooks.for_title(&incident.title).cloned().ok_or_else(|| {
-            CommandError::User(format!("No runbook matches “{}”; name one: `/incident diag <runbook>`. {}", incident.title, available()))
+            CommandError::User(format!("No runbook matches “{}”; name one: `/incident diag &lt;runbook&gt;`. {}", escape(&incident.title), available()))
         }),
     }
 }
@@ -49,8 +50,8 @@ pub struct Trigger {
     pub cause: Option<String>,
 }
 
-/// Posts "running", runs every check, turns the message into the summary, puts the details in
-/// its thread, and records the outcome on the timeline.
+/// Posts "running", runs every check, turns the message into the summary, records the outcome
+/// on the timeline, and puts the details in the message's thread.
 pub async fn run(
     ctx: &Context,
     trigger: Trigger,
@@ -67,6 +68,18 @@ pub async fn run(
         tracing::warn!(%error, "could not update the diagnostics message; posting the summary anew");
         ctx.chat.post(channel, &summary).await.map_err(|e| unavailable("post the diagnostics summary", e))?;
     }
+    // Recorded as soon as the outcome is known: the details below may wait in the outbox for a
+    // while (pacing, a throttled Slack), and the timeline must not wait for them.
+    let kind = EventKind::DiagnosticsRan {
+        runbook: runbook.name.clone(),
+        tally: report::Tally::of(&results).text(),
+        results: results
+            .iter()
+            .map(|r| CheckLine { name: r.name.clone(), outcome: r.outcome.key().to_owned(), summary: r.summary.clone() })
+            .collect(),
+    };
+    let event = NewEvent { incident: incident.id, at: ctx.clock.now(), actor: trigger.actor, source: trigger.source, kind, cause: trigger.cause };
+    ctx.store.append(event).await?;
     for result in &results {
         let (details, attachment) = report::details(result);
         if let Err(error) = ctx.chat.post_in_thread(channel, &message, &details).await {
@@ -79,15 +92,5 @@ pub async fn run(
             }
         }
     }
-    let kind = EventKind::DiagnosticsRan {
-        runbook: runbook.name.clone(),
-        tally: report::Tally::of(&results).text(),
-        results: results
-            .iter()
-            .map(|r| CheckLine { name: r.name.clone(), outcome: r.outcome.key().to_owned(), summary: r.summary.clone() })
-            .collect(),
-    };
-    let event = NewEvent { incident: incident.id, at: ctx.clock.now(), actor: trigger.actor, source: trigger.source, kind, cause: trigger.cause };
-    ctx.store.append(event).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `/incident fix [action]`: list the runbook's remediations, or request one for approval.
 
 use crate::engine::{current_incident, CommandError, Context, Invocation};
+use crate::mrkdwn::escape;
 use crate::remediation::{card, flow};
 use crate::reply::Reply;
 
@@ -19,7 +20,7 @@ async fn menu(ctx: &Context, inv: &Invocation) -> Result<Option<Reply>, CommandE
         return Err(CommandError::User(if all.is_empty() {
             "No remediations are configured.".to_owned()
         } else {
-            format!("No runbook matches this incident; request one by name: `/incident fix <action>`. Actions: {}.", all.join(", "))
+            format!("No runbook matches this incident; request one by name: `/incident fix &lt;action&gt;`. Actions: {}.", escape(&all.join(", ")))
         }));
     };
     Ok(Some(card::menu(incident.id, &runbook.name, &runbook.actions)))

@@ -39,12 +39,12 @@ fn resolve_clock_time(ctx: &Context, text: &str) -> Result<Timestamp, CommandErr
 }
 
 async fn record(ctx: &Context, inv: &Invocation, incident: &Incident, kind: EventKind) -> Result<Option<Reply>, CommandError> {
-    let line = format!("{} {}", inv.user.mention(), kind.describe());
+    let line = format!("{} {}", inv.user.mention(), kind.describe_mrkdwn());
     ctx.store.append(inv.event(ctx, kind).for_incident(incident.id)).await?;
     if let Some(channel) = &incident.channel
         && let Err(error) = ctx.chat.post(channel, &Reply::in_channel(line)).await
     {
-        return Ok(Some(Reply::ephemeral(format!("Recorded, but Firebreak could not post it in the channel ({error}).")))) ;
+        return Ok(Some(Reply::ephemeral(format!("Recorded, but Firebreak could not post it in the channel ({}).", crate::mrkdwn::escape(&error.to_string()))))) ;
     }
     Ok(None)
 }

@@ -1,6 +1,7 @@
 //! `/incident help`: every sub-command with its one-line description.
 
 use super::USAGES;
+use crate::mrkdwn::escape;
 use crate::reply::{Block, Reply, Visibility};
 
 const DESCRIPTIONS: &[(&str, &str)] = &[
@@ -13,7 +14,7 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("time", "correct a key time"),
     ("diag", "run the runbook's diagnostics"),
     ("fix", "request a remediation"),
-    ("escalate", "escalate to the next level"),
+    ("escalate", "escalate to the next level (a reason starting with a configured flag, e.g. `data-integrity`, raises it)"),
     ("timeline", "show the timeline so far"),
     ("resolve", "resolve the incident"),
     ("postmortem", "draft the postmortem from the timeline"),
@@ -27,7 +28,7 @@ pub fn help_reply() -> Reply {
         .iter()
         .map(|(name, usage)| {
             let description = DESCRIPTIONS.iter().find(|(n, _)| n == name).map_or("", |(_, d)| *d);
-            format!("`/incident {usage}` — {description}")
+            format!("`/incident {}` — {description}", escape(usage))
         })
         .collect();
     Reply::blocks(

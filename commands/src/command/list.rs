@@ -1,6 +1,7 @@
 //! `/incident list`: the open incidents of the workspace.
 
 use crate::engine::{CommandError, Context, Invocation};
+use crate::mrkdwn::escape;
 use crate::reply::{Block, Reply, Visibility};
 
 /// Slack allows 50 blocks per message.
@@ -18,7 +19,7 @@ pub(super) async fn execute(ctx: &Context, inv: &Invocation) -> Result<Option<Re
         blocks.push(Block::Section {
             text: Some(format!(
                 "*#{} {}*\n{} · {} · {} · {}",
-                incident.number, incident.title, incident.severity, incident.status, lead, channel
+                incident.number, escape(&incident.title), incident.severity, incident.status, lead, channel
             )),
             fields: vec![],
         });

@@ -65,9 +65,10 @@ pub enum Command {
     Help,
 }
 
-/// Input that is not a valid command: shown to the user with the usage line.
+/// Input that is not a valid command: shown to the user with the usage line. Its text is
+/// Slack `mrkdwn`: the problem quotes input escaped, the usage's `<placeholders>` are escaped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{problem}\nUsage: `/incident {usage}`")]
+#[error("{problem}\nUsage: `/incident {}`", crate::mrkdwn::escape(.usage))]
 pub struct UsageError {
     pub problem: String,
     pub usage: &'static str,
@@ -132,8 +133,10 @@ fn no_arguments(rest: &str, name: &str, command: Command) -> Result<Command, Usa
 }
 
 impl Command {
-    /// Parses the text after `/incident`. Empty text is `help`.
+    /// Parses the text after `/incident` as Slack sends it (`&`, `<`, `>` escaped; typed
+    /// mentions as `<@U…>`). Empty text is `help`. Free text is kept as typed (unescaped).
     pub fn parse(text: &str) -> Result<Self, UsageError> {
+        let text = crate::mrkdwn::unescape(text);
         let text = text.trim();
         let (name, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
         match name.to_ascii_lowercase().as_str() {
@@ -154,7 +157,7 @@ impl Command {
             "list" => no_arguments(rest, "list", Self::List),
             other => {
                 let shown: String = other.chars().take(40).collect();
-                Err(UsageError::new(format!("Unknown sub-command `{shown}`. Try `/incident help`."), "help"))
+                Err(UsageError::new(format!("Unknown sub-command `{}`. Try `/incident help`.", crate::mrkdwn::escape(&shown)), "help"))
             }
         }
     }
@@ -212,5 +215,7 @@ impl Command {
 mod tests;
 #[cfg(test)]
 mod tests_diag;
+#[cfg(test)]
+mod tests_escaping;
 #[cfg(test)]
 mod tests_fix;

@@ -3,6 +3,7 @@
 
 use crate::engine::{current_incident, CommandError, Context, Invocation};
 use crate::incident::Incident;
+use crate::mrkdwn::escape_cut;
 use crate::postmortem::{draft, filename, DraftError};
 use crate::reply::Reply;
 
@@ -17,8 +18,8 @@ pub(super) async fn execute(ctx: &Context, inv: &Invocation) -> Result<Option<Re
             .map_err(|e| CommandError::Internal(format!("could not attach the postmortem: {e}")))?;
         return Ok(Some(Reply::ephemeral(format!(":memo: Drafted `{filename}` from the timeline; it is attached in the thread of the incident card."))));
     }
-    let shown: String = markdown.chars().take(2800).collect();
-    Ok(Some(Reply::ephemeral(format!("```{shown}```"))))
+    // Slack parses `<…>` inside code blocks too: the draft is escaped like any other text.
+    Ok(Some(Reply::ephemeral(format!("```{}```", escape_cut(&markdown, 2800)))))
 }
 
 /// Shares the draft of a just-resolved incident in its channel, with a short message. Returns a
@@ -39,7 +40,8 @@ pub(super) async fn share_on_resolve(ctx: &Context, incident: &Incident) -> Opti
     let error = shared.err()?;
     tracing::warn!(incident.id = %incident.id, %error, "resolved, but the postmortem draft could not be shared");
     Some(Reply::ephemeral(format!(
-        ":warning: The incident is resolved, but the postmortem draft could not be shared ({error}). Try `/incident postmortem`."
+        ":warning: The incident is resolved, but the postmortem draft could not be shared ({}). Try `/incident postmortem`.",
+        crate::mrkdwn::escape(&error)
     )))
 }
 

@@ -3,6 +3,7 @@
 use super::{Command, UsageError};
 use crate::engine::{CommandError, Context, Invocation};
 use crate::lifecycle;
+use crate::mrkdwn::escape_cut;
 use crate::reply::Reply;
 use crate::severity::Severity;
 use crate::timeline::EventKind;
@@ -16,7 +17,7 @@ pub(super) fn parse(rest: &str) -> Result<Command, UsageError> {
     }
     Severity::parse(rest)
         .map(|severity| Command::Sev { severity })
-        .ok_or_else(|| UsageError::new(format!("`{}` is not a severity.", rest.chars().take(40).collect::<String>()), USAGE))
+        .ok_or_else(|| UsageError::new(format!("`{}` is not a severity.", escape_cut(rest, 40)), USAGE))
 }
 
 pub(super) async fn execute(ctx: &Context, inv: &Invocation, severity: Severity) -> Result<Option<Reply>, CommandError> {

@@ -14,6 +14,7 @@ use crate::channel_name::ChannelName;
 use crate::engine::{CommandError, Context, Invocation};
 use crate::incident::{Incident, NewIncident, Setup, MAX_TITLE_CHARS};
 use crate::ports::{ChatError, CreatedChannel};
+use crate::mrkdwn::escape;
 use crate::reply::Reply;
 use crate::severity::Severity;
 use crate::timeline::{Actor, EventKind, NewEvent, Source};
@@ -123,9 +124,10 @@ async fn mark_failed(ctx: &Context, inv: &Invocation, mut incident: Incident, er
     let event = system_event(ctx, inv, &incident, failed);
     ctx.store.save(&incident, vec![event]).await?;
     Err(CommandError::User(format!(
-        ":x: Incident #{} was recorded but its channel could not be created: {error}. \
+        ":x: Incident #{} was recorded but its channel could not be created: {}. \
          It is marked failed; declare it again with `/incident start` once Slack answers.",
-        incident.number
+        incident.number,
+        escape(&error.to_string())
     )))
 }
 
@@ -185,7 +187,7 @@ fn announcement(incident: &Incident, channel: &CreatedChannel) -> Reply {
         ":rotating_light: *{} declared* — #{} {}\n{} · join {}",
         incident.severity,
         incident.number,
-        incident.title,
+        escape(&incident.title),
         incident.severity.definition(),
         channel.id.link()
     ))
@@ -211,11 +213,11 @@ fn confirmation(incident: &Incident, channel: &CreatedChannel, problems: &[Strin
         channel.id.link()
     );
     if let Some(runbook) = runbook {
-        text.push_str(&format!("\n:stethoscope: Running the diagnostics of runbook `{runbook}` in the channel."));
+        text.push_str(&format!("\n:stethoscope: Running the diagnostics of runbook `{}` in the channel.", escape(runbook)));
     }
     if !problems.is_empty() {
         text.push_str("\n:warning: Firebreak could not ");
-        text.push_str(&problems.join("; nor "));
+        text.push_str(&escape(&problems.join("; nor ")));
         text.push_str(". The incident is open; you can do these by hand.");
     }
     Reply::ephemeral(text)

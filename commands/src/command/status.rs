@@ -3,6 +3,7 @@
 use super::{optional_text, Command, UsageError};
 use crate::engine::{CommandError, Context, Invocation};
 use crate::lifecycle;
+use crate::mrkdwn::escape_cut;
 use crate::reply::Reply;
 use crate::status::Status;
 use crate::timeline::EventKind;
@@ -19,7 +20,7 @@ pub(super) fn parse(rest: &str) -> Result<Command, UsageError> {
         return Err(UsageError::new("To resolve, use `/incident resolve [summary]`.", USAGE));
     }
     let status = Status::parse_settable(word)
-        .ok_or_else(|| UsageError::new(format!("`{}` is not a status.", word.chars().take(40).collect::<String>()), USAGE))?;
+        .ok_or_else(|| UsageError::new(format!("`{}` is not a status.", escape_cut(word, 40)), USAGE))?;
     Ok(Command::Status { status, note: optional_text(note, "status")? })
 }
 

@@ -149,21 +149,79 @@ async fn ten_simultaneous_approvals_run_it_once() {
     assert_eq!((approved, w.actions.executions()), (1, 1));
 }
 
-#[tokio::test]
-async fn a_run_cut_off_by_a_restart_is_reported_and_never_rerun() {
+/// A clock that follows tokio's (paused) time, so that leases age as the test lets time pass.
+struct TokioClock(tokio::time::Instant);
+
+impl crate::ports::Clock for TokioClock {
+    fn now(&self) -> jiff::Timestamp {
+        test_time().checked_add(self.0.elapsed()).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// The world with its requests shared by several replicas' handles and a clock that moves.
+async fn replicated_world() -> (World, Arc<crate::testing::requests::MemoryRequests>) {
+    let mut w = world().await;
+    let requests = Arc::new(crate::testing::requests::MemoryRequests::default());
+    w.ctx.requests = requests.clone();
+    w.ctx.clock = Arc::new(TokioClock(tokio::time::Instant::now()));
+    (w, requests)
+}
+
+/// The same bot as another replica: the same store, its own handle on the requests.
+fn replica(w: &World, requests: &crate::testing::requests::MemoryRequests, name: &str) -> Context {
+    Context { requests: Arc::new(requests.replica(name)), ..w.ctx.clone() }
+}
+
+fn interrupted_posts(w: &World) -> usize {
+    w.chat.calls().iter().filter(|c| matches!(c, ChatCall::Post(_, r) if r.text.contains("state unknown"))).count()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_run_renews_its_lease_and_another_replica_leaves_it_alone() {
+    use crate::remediation::request::{RequestId, RequestState};
+    let (w, requests) = replicated_world().await;
+    *w.actions.delay.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Duration::from_secs(300);
+    fix(&w, "U1", "fix restart-web").await.unwrap_or_else(|e| panic!("{e}"));
+    let (ctx, inv) = (w.ctx.clone(), Invocation { source: Source::Button, incident: Some(IncidentId(1)), ..invocation("U2", "C1") });
+    let run = tokio::spawn(async move {
+        let button = ButtonAction::parse("fix_approve", "1:1").unwrap_or_else(|e| panic!("{e}"));
+        button.execute(&ctx, &inv).await
+    });
+    // Replica B's round, every 5 s of a run that takes five minutes (far past one lease).
+    let other = replica(&w, &requests, "replica-b");
+    while !run.is_finished() {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(crate::remediation::lease::interrupt_expired(&other).await.unwrap_or_else(|e| panic!("{e}")), 0, "a live run was interrupted");
+    }
+    run.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+    let request = w.ctx.requests.request(RequestId(1)).await.ok().flatten().unwrap_or_else(|| panic!("request gone"));
+    assert_eq!(request.state, RequestState::Succeeded);
+    assert_eq!((w.actions.executions(), interrupted_posts(&w)), (1, 0));
+    assert!(!kinds(&w).await.contains(&"remediation_interrupted".to_owned()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_whose_replica_died_is_reported_once_by_one_of_two_replicas_and_never_rerun() {
     use crate::remediation::request::{Move, RequestId, RequestState};
-    let w = world().await;
+    let (w, requests) = replicated_world().await;
     fix(&w, "U1", "fix restart-web").await.unwrap_or_else(|e| panic!("{e}"));
     let id = RequestId(1);
-    for (from, to) in [(RequestState::Requested, RequestState::Approved), (RequestState::Approved, RequestState::Running)] {
-        let step = Move { from, to, by: Some(user("U2")), at: test_time(), result: None };
-        assert!(w.ctx.requests.move_request(id, &step).await.unwrap_or(false));
-    }
-    // The process died here; the next one starts:
-    let interrupted = w.ctx.requests.interrupt_running(test_time()).await.unwrap_or_default();
-    crate::remediation::flow::report_interrupted(&w.ctx, &interrupted).await;
-    assert!(w.chat.calls().iter().any(|c| matches!(c, ChatCall::Post(_, r) if r.text.contains("state unknown"))));
+    let approve = Move { from: RequestState::Requested, to: RequestState::Approved, by: Some(user("U2")), at: test_time(), result: None };
+    assert!(w.ctx.requests.move_request(id, &approve).await.unwrap_or(false));
+    let start = Move { to: RequestState::Running, from: RequestState::Approved, ..approve.clone() };
+    assert!(w.ctx.requests.move_request(id, &start).await.is_err(), "no run without a lease");
+    let lease_end = crate::remediation::lease::lease_end(&w.ctx);
+    assert!(w.ctx.requests.start_run(id, w.ctx.clock.now(), lease_end).await.unwrap_or(false));
+    // Replica A died here, before its first renewal. B and C run their rounds:
+    let (b, c) = (replica(&w, &requests, "replica-b"), replica(&w, &requests, "replica-c"));
+    let round = |ctx: Context| async move { crate::remediation::lease::interrupt_expired(&ctx).await.unwrap_or_else(|e| panic!("{e}")) };
+    tokio::time::sleep(Duration::from_secs(44)).await;
+    assert_eq!(round(b.clone()).await + round(c.clone()).await, 0, "the lease still runs");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (by_b, by_c) = tokio::join!(round(b.clone()), round(c.clone()));
+    assert_eq!((by_b + by_c, interrupted_posts(&w)), (1, 1), "reported once");
     assert!(kinds(&w).await.contains(&"remediation_interrupted".to_owned()));
+    assert_eq!(w.ctx.requests.renew_lease(id, crate::remediation::lease::lease_end(&w.ctx)).await.ok(), Some(false), "A's lease is gone");
     refused(click(&w, "U3", "fix_approve", 1).await, "interrupted already");
     assert_eq!(w.actions.executions(), 0);
 }

@@ -36,5 +36,5 @@ pub(super) async fn execute(ctx: &Context, inv: &Invocation) -> Result<Option<Re
 
 fn line(ctx: &Context, event: &TimelineEvent) -> String {
     let time = event.at.to_zoned(ctx.settings.time_zone.clone()).strftime("%H:%M");
-    format!("`{time}` {} {}", event.actor.mention(), event.kind.describe())
+    format!("`{time}` {} {}", event.actor.mention(), event.kind.describe_mrkdwn())
 }

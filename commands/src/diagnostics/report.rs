@@ -1,9 +1,14 @@
 //! The diagnostics summary (one message, updated in place) and its details thread.
+//!
+//! Check names, summaries and details carry text from outside (log lines, Kubernetes event
+//! messages, error text): it is escaped here, where it becomes `mrkdwn`, and kept as it was
+//! on the timeline and in the attached full output.
 
 use std::time::Duration;
 
 use super::result::{CheckResult, Outcome};
 use super::runbook::Runbook;
+use crate::mrkdwn::{escape, escape_cut};
 use crate::reply::{Block, Reply, Visibility};
 
 /// Slack allows 3000 characters per section; keep a margin for the code fence.
@@ -48,7 +53,7 @@ impl Tally {
 
 /// The message posted when the run starts.
 pub fn running(runbook: &Runbook) -> Reply {
-    let text = format!(":hourglass_flowing_sand: Running {} checks of runbook `{}`…", runbook.checks.len(), runbook.name);
+    let text = format!(":hourglass_flowing_sand: Running {} checks of runbook `{}`…", runbook.checks.len(), escape(&runbook.name));
     Reply::blocks(Visibility::InChannel, text.clone(), vec![Block::Section { text: Some(text), fields: vec![] }])
 }
 
@@ -59,7 +64,7 @@ pub fn summary(runbook: &Runbook, results: &[CheckResult], took: Duration) -> Re
     ordered.sort_by_key(|r| std::cmp::Reverse(r.outcome));
     let lines: Vec<String> = ordered
         .iter()
-        .map(|r| format!("{} *{}* — {}", r.outcome.emoji(), r.name, r.summary))
+        .map(|r| format!("{} *{}* — {}", r.outcome.emoji(), escape(&r.name), escape(&r.summary)))
         .collect();
     let mut blocks = vec![Block::Header(format!("Diagnostics: {}", runbook.name))];
     let mut section = String::new();
@@ -80,7 +85,7 @@ pub fn summary(runbook: &Runbook, results: &[CheckResult], took: Duration) -> Re
         tally.text(),
         took.as_secs_f64()
     )]));
-    let text = format!("Diagnostics `{}`: {}", runbook.name, tally.text());
+    let text = format!("Diagnostics `{}`: {}", escape(&runbook.name), tally.text());
     Reply::blocks(Visibility::InChannel, text, blocks)
 }
 
@@ -88,11 +93,20 @@ pub fn summary(runbook: &Runbook, results: &[CheckResult], took: Duration) -> Re
 /// to post (to attach as a file).
 pub fn details(result: &CheckResult) -> (Reply, Option<String>) {
     let body = result.details.join("\n");
-    let header = format!("{} *{}* ({}, {} ms) — {}", result.outcome.emoji(), result.name, result.kind, result.elapsed_ms, result.summary);
-    let (shown, attachment) = if body.len() > MAX_INLINE_DETAILS {
-        (format!("{}\n… (full output attached)", cut(&body, MAX_INLINE_DETAILS)), Some(body.clone()))
+    let header = format!(
+        "{} *{}* ({}, {} ms) — {}",
+        result.outcome.emoji(),
+        escape(&result.name),
+        escape(&result.kind),
+        result.elapsed_ms,
+        escape(&result.summary)
+    );
+    // Slack parses `<…>` inside code blocks too; the escaped text must also fit the block.
+    let escaped = escape(&body);
+    let (shown, attachment) = if body.len() > MAX_INLINE_DETAILS || escaped.chars().count() > MAX_INLINE_DETAILS {
+        (format!("{}\n… (full output attached)", escape_cut(&body, MAX_INLINE_DETAILS)), Some(body.clone()))
     } else {
-        (body.clone(), None)
+        (escaped.into_owned(), None)
     };
     let mut blocks = vec![Block::Section { text: Some(cut(&header, MAX_SECTION_CHARS)), fields: vec![] }];
     if !shown.is_empty() {
@@ -131,6 +145,26 @@ mod tests {
         let Some(Block::Section { text: Some(text), .. }) = reply.blocks.get(1) else { panic!("no section") };
         assert!(text.starts_with(":x: *b*"), "{text}");
         assert!(reply.text.contains("1 ok · 1 warn · 1 fail"), "{}", reply.text);
+    }
+
+    #[test]
+    fn log_lines_cannot_ping_the_channel_and_the_attachment_keeps_them_raw() {
+        let line = "2026-01-01 ERROR <!here> pay <http://evil.example|retry> & fail".to_owned();
+        let mut check = result("docker logs", Outcome::Warn, vec![line.clone()]);
+        check.summary = "web: error ×1 <!channel>".into();
+        let (reply, attachment) = details(&check);
+        let texts: Vec<String> = reply.blocks.iter().filter_map(|b| match b { Block::Section { text, .. } => text.clone(), _ => None }).chain([reply.text.clone()]).collect();
+        assert!(texts.iter().all(|t| !t.contains("<!") && !t.contains("<http")), "{texts:?}");
+        assert!(texts.iter().any(|t| t == "```2026-01-01 ERROR &lt;!here&gt; pay &lt;http://evil.example|retry&gt; &amp; fail```"), "{texts:?}");
+        assert!(attachment.is_none());
+        let summary = summary(&runbook(), &[check], Duration::from_millis(5));
+        let Some(Block::Section { text: Some(text), .. }) = summary.blocks.get(1) else { panic!("no section") };
+        assert!(text.ends_with("web: error ×1 &lt;!channel&gt;"), "{text}");
+        // Long output: the escaped cut fits Slack's section, the file keeps the raw lines.
+        let (reply, attachment) = details(&result("logs", Outcome::Warn, vec![line.clone(); 200]));
+        assert!(attachment.is_some_and(|a| a.contains(&line)));
+        let posted: usize = reply.blocks.iter().map(|b| match b { Block::Section { text: Some(t), .. } => t.chars().count(), _ => 0 }).sum();
+        assert!(posted < 3200, "{posted}");
     }
 
     #[test]

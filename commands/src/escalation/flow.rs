@@ -2,12 +2,13 @@
 //! timeline. Levels only go up.
 
 use crate::engine::{CommandError, Context};
-use crate::ids::SlackUserId;
+use crate::ids::{ChannelId, SlackUserId};
 use crate::incident::Incident;
+use crate::mrkdwn::escape;
 use crate::reply::Reply;
 use crate::timeline::{Actor, EventKind, NewEvent, Source, TimelineEvent};
 
-use super::level::Pager;
+use super::level::{EscalationLevel, Pager};
 
 /// Who or what escalates, and why.
 #[derive(Debug, Clone)]
@@ -48,7 +49,16 @@ pub async fn escalate(ctx: &Context, incident: &Incident, level: usize, why: Esc
     if !ctx.store.append(event).await? {
         return Ok(false);
     }
-    let Some(channel) = &incident.channel else { return Ok(true) };
+    if let Some(channel) = &incident.channel {
+        tell_channel(ctx, incident, channel, config, &why, &paged).await;
+    }
+    // After Slack, so the channel hears of the escalation even while a pager is slow to answer.
+    super::page::call_webhook(ctx, incident, level, config, &why.reason).await;
+    Ok(true)
+}
+
+/// Invites the level's people and posts the escalation in the incident's channel.
+async fn tell_channel(ctx: &Context, incident: &Incident, channel: &ChannelId, config: &EscalationLevel, why: &Escalation, paged: &[String]) {
     let people = people_to_invite(ctx, &config.page).await;
     if !people.is_empty()
         && let Err(error) = ctx.chat.invite(channel, &people).await
@@ -56,18 +66,18 @@ pub async fn escalate(ctx: &Context, incident: &Incident, level: usize, why: Esc
         tracing::warn!(incident.id = %incident.id, %error, "could not invite the escalation level's people");
     }
     let text = format!(
-        ":rotating_light: *Escalated to {}* — {}\n{} please join: #{} {} ({}).",
-        config.name,
-        why.reason,
+        ":rotating_light: *Escalated to {}* — {} (by {})\n{} please join: #{} {} ({}).",
+        escape(&config.name),
+        escape(&why.reason),
+        why.actor.mention(),
         if paged.is_empty() { "Nobody is configured for this level;".to_owned() } else { paged.join(" ") },
         incident.number,
-        incident.title,
+        escape(&incident.title),
         incident.severity
     );
-    if let Err(error) = ctx.chat.post(channel, &Reply::in_channel(text)).await {
+    if let Err(error) = ctx.chat.post(channel, &Reply::in_channel(text).urgent()).await {
         tracing::warn!(incident.id = %incident.id, %error, "could not post the escalation");
     }
-    Ok(true)
 }
 
 /// Users and user-group members of a level, each once.

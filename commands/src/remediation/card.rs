@@ -4,6 +4,7 @@
 use super::request::RemediationRequest;
 use super::RunbookAction;
 use crate::ids::IncidentId;
+use crate::mrkdwn::escape;
 use crate::reply::{Block, Button, Confirm, Reply, Visibility};
 
 /// Button action ids, shared with the interaction handler.
@@ -25,15 +26,16 @@ pub fn menu(incident: IncidentId, runbook: &str, actions: &[RunbookAction]) -> R
         .take(25)
         .map(|a| Button::new(&format!("{}.{}", actions::REQUEST, a.spec.name), &a.spec.name, incident.to_string()))
         .collect();
-    let lines: Vec<String> = actions.iter().map(|a| format!("• `{}` — {}", a.spec.name, a.spec.target.describe())).collect();
-    let mut blocks = vec![Block::Section { text: Some(format!("*Remediations of runbook `{runbook}`* (each needs an approval):\n{}", lines.join("\n"))), fields: vec![] }];
+    let lines: Vec<String> = actions.iter().map(|a| format!("• `{}` — {}", escape(&a.spec.name), escape(&a.spec.target.describe()))).collect();
+    let mut blocks = vec![Block::Section { text: Some(format!("*Remediations of runbook `{}`* (each needs an approval):\n{}", escape(runbook), lines.join("\n"))), fields: vec![] }];
     if !buttons.is_empty() {
         blocks.push(Block::Actions(buttons));
     }
-    Reply::blocks(Visibility::Ephemeral, format!("Remediations of {runbook}"), blocks)
+    Reply::blocks(Visibility::Ephemeral, format!("Remediations of {}", escape(runbook)), blocks)
 }
 
-/// The card posted when an action is requested.
+/// The card posted when an action is requested. `preview` is the adapter's text (a dry run's
+/// answer or error), escaped here.
 pub fn approval(request: &RemediationRequest, action: &RunbookAction, preview: &str) -> Reply {
     let approvers = if action.policy.approvers.is_empty() && action.policy.approver_groups.is_empty() {
         "_nobody — this action cannot run until approvers are configured_".to_owned()
@@ -43,10 +45,10 @@ pub fn approval(request: &RemediationRequest, action: &RunbookAction, preview: &
     let value = format!("{}:{}", request.incident, request.id);
     Reply::blocks(
         Visibility::InChannel,
-        format!("Approval needed for remediation #{}: {}", request.id, action.spec.name),
+        format!("Approval needed for remediation #{}: {}", request.id, escape(&action.spec.name)),
         vec![
             Block::Header(format!(":raised_hand: Approval needed: {}", action.spec.name)),
-            Block::Section { text: Some(format!("*Will run:* `{}`\n*Preview:* {preview}", action.spec.target.describe())), fields: vec![] },
+            Block::Section { text: Some(format!("*Will run:* `{}`\n*Preview:* {}", escape(&action.spec.target.describe()), escape(preview))), fields: vec![] },
             Block::Section {
                 text: None,
                 fields: vec![
@@ -59,7 +61,7 @@ pub fn approval(request: &RemediationRequest, action: &RunbookAction, preview: &
             Block::Actions(vec![
                 Button::new(actions::APPROVE, "Approve", value.clone()).primary().confirm(Confirm {
                     title: "Run this remediation?".to_owned(),
-                    text: format!("`{}` will run now.", action.spec.target.describe()),
+                    text: format!("`{}` will run now.", escape(&action.spec.target.describe())),
                     confirm: "Approve and run".to_owned(),
                     deny: "Cancel".to_owned(),
                 }),
@@ -67,9 +69,12 @@ pub fn approval(request: &RemediationRequest, action: &RunbookAction, preview: &
             ]),
         ],
     )
+    // Approvers are waiting on it: ahead of the channel's bulk output when Slack is slow.
+    .urgent()
 }
 
-/// The card once decided or run: no buttons, the state and the evidence.
+/// The card once decided or run: no buttons, the state and the evidence. `headline` and
+/// `lines` are `mrkdwn` (outside text in them escaped by the caller); `action_name` is escaped here.
 pub fn settled(request: &RemediationRequest, action_name: &str, headline: &str, lines: &[String]) -> Reply {
     let mut text = format!("*{headline}*");
     for line in lines.iter().take(30) {
@@ -80,7 +85,7 @@ pub fn settled(request: &RemediationRequest, action_name: &str, headline: &str, 
         replace_original: true,
         ..Reply::blocks(
             Visibility::InChannel,
-            format!("Remediation #{} {action_name}: {headline}", request.id),
+            format!("Remediation #{} {}: {headline}", request.id, escape(action_name)),
             vec![
                 Block::Header(format!("Remediation #{}: {action_name}", request.id)),
                 Block::Section { text: Some(text), fields: vec![] },

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 
-use super::card;
+use super::{card, lease};
 use super::policy::{Refusal, RunCounts};
 use super::request::{Move, NewRequest, RemediationRequest, RequestId, RequestState};
 use super::{ActionOutcome, ActionTarget, RunbookAction};
@@ -13,6 +13,7 @@ use crate::diagnostics::runbook::Runbook;
 use crate::diagnostics::runner::run_checks;
 use crate::engine::{current_incident, CommandError, Context, Invocation};
 use crate::incident::Incident;
+use crate::mrkdwn::escape;
 use crate::reply::Reply;
 use crate::timeline::EventKind;
 
@@ -31,7 +32,7 @@ pub fn find_action(ctx: &Context, incident: &Incident, name: &str) -> Result<(Ru
     found.ok_or_else(|| {
         let names: Vec<String> = runbooks.0.iter().flat_map(|r| r.actions.iter().map(|a| a.spec.name.clone())).collect();
         let shown: String = name.chars().take(64).collect();
-        CommandError::User(format!("There is no action `{shown}`. Actions: {}.", if names.is_empty() { "none configured".into() } else { names.join(", ") }))
+        CommandError::User(format!("There is no action `{}`. Actions: {}.", escape(&shown), if names.is_empty() { "none configured".into() } else { escape(&names.join(", ")).into_owned() }))
     })
 }
 
@@ -108,19 +109,23 @@ pub async fn approve(ctx: &Context, inv: &Invocation, id: RequestId) -> Result<O
             respond(ctx, inv, &card::settled(&request, &request.action, ":hourglass: Expired unapproved", &[])).await;
         }
         record(ctx, inv, &incident, EventKind::RemediationRefused { request: id.0, reason: refusal.to_string() }).await?;
-        return Err(CommandError::User(format!("Not approved: {refusal}.")));
+        return Err(CommandError::User(format!("Not approved: {}.", escape(&refusal.to_string()))));
     }
     if !ctx.requests.move_request(id, &mv(RequestState::Requested, RequestState::Approved, Some(inv), ctx, None)).await? {
         return Err(CommandError::User(format!("Request #{id} was decided by someone else a moment ago.")));
     }
     record(ctx, inv, &incident, EventKind::RemediationApproved { request: id.0, action: request.action.clone() }).await?;
-    if !ctx.requests.move_request(id, &mv(RequestState::Approved, RequestState::Running, None, ctx, None)).await? {
+    if !ctx.requests.start_run(id, ctx.clock.now(), lease::lease_end(ctx)).await? {
         return Ok(None);
     }
-    record(ctx, inv, &incident, EventKind::RemediationStarted { request: id.0, action: request.action.clone() }).await?;
-    let running = format!(":gear: Running — approved by {}", inv.user.mention());
-    respond(ctx, inv, &card::settled(&request, &request.action, &running, &[format!("`{}`", action.spec.target.describe())])).await;
-    run(ctx, inv, &incident, &request, &action).await
+    // From here until the outcome is recorded this replica renews its lease on the run.
+    lease::holding(ctx, id, async {
+        record(ctx, inv, &incident, EventKind::RemediationStarted { request: id.0, action: request.action.clone() }).await?;
+        let running = format!(":gear: Running — approved by {}", inv.user.mention());
+        respond(ctx, inv, &card::settled(&request, &request.action, &running, &[format!("`{}`", escape(&action.spec.target.describe()))])).await;
+        run(ctx, inv, &incident, &request, &action).await
+    })
+    .await
 }
 
 /// Whether `user` belongs to one of the action's approver groups. Slack is asked at each click
@@ -150,14 +155,15 @@ async fn run(ctx: &Context, inv: &Invocation, incident: &Incident, request: &Rem
     ctx.requests.move_request(request.id, &mv(RequestState::Running, end, None, ctx, Some(outcome.summary.clone()))).await?;
     let finished = EventKind::RemediationFinished { request: request.id.0, action: request.action.clone(), success: outcome.success, summary: outcome.summary.clone() };
     record(ctx, inv, incident, finished).await?;
-    let mut lines = vec![format!("`{}`", target.describe()), format!("Result: {}", outcome.summary)];
-    lines.extend(outcome.evidence.iter().cloned());
+    // Summaries and evidence come from Kubernetes and Docker: escaped where they become mrkdwn.
+    let mut lines = vec![format!("`{}`", escape(&target.describe())), format!("Result: {}", escape(&outcome.summary))];
+    lines.extend(outcome.evidence.iter().map(|line| escape(line).into_owned()));
     if outcome.success {
         let verified = if docker { ctx.actions.containers.verify(target, VERIFY_TIMEOUT).await } else { ctx.actions.cluster.verify(target, VERIFY_TIMEOUT).await };
         let verified = verified.unwrap_or_else(|e| ActionOutcome { success: false, summary: e.to_string(), evidence: vec![] });
         let kind = EventKind::RemediationVerified { request: request.id.0, action: request.action.clone(), success: verified.success, summary: verified.summary.clone() };
         record(ctx, inv, incident, kind).await?;
-        lines.push(format!("Verification: {}", verified.summary));
+        lines.push(format!("Verification: {}", escape(&verified.summary)));
         lines.extend(health_checks(ctx, &request.runbook).await);
     }
     let headline = if outcome.success { ":white_check_mark: Succeeded" } else { ":x: Failed" };
@@ -170,7 +176,7 @@ async fn health_checks(ctx: &Context, runbook: &str) -> Vec<String> {
     let Some(runbook) = ctx.settings.runbooks.by_name(runbook) else { return vec![] };
     let checks: Vec<_> = runbook.checks.iter().filter(|c| c.target.kind() == "http").cloned().collect();
     let results = run_checks(&ctx.diagnostics, &checks, ctx.settings.diagnostics_deadline, ctx.clock.now()).await;
-    results.iter().map(|r| format!("{} {} — {}", r.outcome.emoji(), r.name, r.summary)).collect()
+    results.iter().map(|r| format!("{} {} — {}", r.outcome.emoji(), escape(&r.name), escape(&r.summary))).collect()
 }
 
 /// A Deny click by an approver or the requester.
@@ -199,8 +205,9 @@ async fn respond(ctx: &Context, inv: &Invocation, reply: &Reply) {
     }
 }
 
-/// After a restart: tells each interrupted request's incident channel that its outcome is
-/// unknown and that it will not run again, and records it. Failures are logged, not fatal.
+/// Tells each interrupted request's incident channel (its replica died mid-run, see
+/// [`lease`]) that its outcome is unknown and that it will not run again, and records it.
+/// Failures are logged, not fatal.
 pub async fn report_interrupted(ctx: &Context, ids: &[RequestId]) {
     for id in ids {
         if let Err(error) = report_one(ctx, *id).await {
@@ -224,9 +231,10 @@ async fn report_one(ctx: &Context, id: RequestId) -> Result<(), CommandError> {
     ctx.store.append(event).await?;
     if let Some(channel) = &incident.channel {
         let text = format!(
-            ":warning: Remediation #{id} `{}` was interrupted by a restart of Firebreak — *state unknown*. \
+            ":warning: Remediation #{id} `{}` was interrupted: the Firebreak replica running it stopped (restart or crash) — *state unknown*. \
              It will not run again by itself; check its target, and request it anew with `/incident fix {}` if needed.",
-            request.action, request.action
+            escape(&request.action),
+            escape(&request.action)
         );
         ctx.chat.post(channel, &Reply::in_channel(text)).await.map_err(|e| CommandError::Internal(e.to_string()))?;
     }

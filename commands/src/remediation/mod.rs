@@ -7,9 +7,11 @@
 //! - [`request`] — a request's state machine (compare-and-set moves, exactly once).
 //! - [`policy`] — who may approve, the two-person rule, run limits; fail-closed.
 //! - [`flow`] — request, approve, deny, run once, verify; [`card`] — the approval card.
+//! - [`lease`] — the running replica's lease on a run; dead replicas' runs marked interrupted once.
 
 pub mod card;
 pub mod flow;
+pub mod lease;
 pub mod policy;
 pub mod ports;
 pub mod request;
@@ -24,3 +26,6 @@ pub struct RunbookAction {
     pub spec: ActionSpec,
     pub policy: policy::ApprovalPolicy,
 }
+
+#[cfg(test)]
+mod props;

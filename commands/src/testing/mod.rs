@@ -5,11 +5,13 @@
 //! - `chat` — `RecordingChat` and the `ChatCall`s it saw.
 //! - `diagnostics` — `FakeTargets` behind every diagnostic port.
 //! - `actions` — `RecordingActions` behind the remediation ports.
+//! - `paging` — `RecordingPaging` behind the pager port.
 //! - here: a fixed clock, `test_context`, `invocation`, `sample_incident`.
 
 pub mod actions;
 mod chat;
 pub mod diagnostics;
+pub mod paging;
 pub mod requests;
 pub mod timers;
 mod store;
@@ -62,6 +64,7 @@ pub fn test_context(settings: Settings) -> (Context, Arc<MemoryStore>, Arc<Recor
         requests: Arc::new(requests::MemoryRequests::default()),
         actions: actions::ports(Arc::new(actions::RecordingActions::default())),
         timers: Arc::new(timers::MemoryTimers::default()),
+        paging: Arc::new(paging::RecordingPaging::default()),
     };
     (ctx, store, chat)
 }

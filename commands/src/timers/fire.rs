@@ -56,7 +56,8 @@ async fn response_due(ctx: &Context, incident: &Incident, timer: &Timer) -> Resu
          Take it with `/incident lead @you`.",
         incident.severity, incident.number
     );
-    record_and_post(ctx, incident, timer, EventKind::ResponseOverdue { minutes }, text).await
+    // A page: it goes ahead of the channel's bulk output when Slack is slow.
+    record_and_post(ctx, incident, timer, EventKind::ResponseOverdue { minutes }, Reply::in_channel(text).urgent()).await
 }
 
 async fn remind(ctx: &Context, incident: &Incident, timer: &Timer, n: u32) -> Result<(), CommandError> {
@@ -70,12 +71,12 @@ async fn remind(ctx: &Context, incident: &Incident, timer: &Timer, n: u32) -> Re
     let to = incident.lead.clone();
     let who = to.as_ref().map_or_else(|| "Whoever leads this incident:".to_owned(), |lead| lead.mention());
     let text = format!(
-        ":memo: {who} time for a status update on #{} ({} updates every {} min): `/incident status <state> <what changed>` or `/incident note <text>`.",
+        ":memo: {who} time for a status update on #{} ({} updates every {} min): `/incident status &lt;state&gt; &lt;what changed&gt;` or `/incident note &lt;text&gt;`.",
         incident.number,
         incident.severity,
         every.as_secs() / 60
     );
-    record_and_post(ctx, incident, timer, EventKind::UpdateReminded { to }, text).await
+    record_and_post(ctx, incident, timer, EventKind::UpdateReminded { to }, Reply::in_channel(text)).await
 }
 
 /// Whether a person posted a status change or a note in the last `every`.
@@ -87,13 +88,13 @@ fn updated_within(events: &[TimelineEvent], now: jiff::Timestamp, every: Duratio
     })
 }
 
-async fn record_and_post(ctx: &Context, incident: &Incident, timer: &Timer, kind: EventKind, text: String) -> Result<(), CommandError> {
+async fn record_and_post(ctx: &Context, incident: &Incident, timer: &Timer, kind: EventKind, reply: Reply) -> Result<(), CommandError> {
     let event = NewEvent { incident: incident.id, at: ctx.clock.now(), actor: Actor::Firebreak, source: Source::Firebreak, kind, cause: Some(format!("timer:{}", timer.id)) };
     if !ctx.store.append(event).await? {
         return Ok(());
     }
     if let Some(channel) = &incident.channel {
-        ctx.chat.post(channel, &Reply::in_channel(text)).await.map_err(|e| CommandError::Internal(format!("posting a timer's message: {e}")))?;
+        ctx.chat.post(channel, &reply).await.map_err(|e| CommandError::Internal(format!("posting a timer's message: {e}")))?;
     }
     Ok(())
 }

@@ -50,8 +50,8 @@ async fn world() -> World {
     let settings = Settings {
         oncall: [(Severity::Sev1, vec![Pager::Group("S0ONCALL".into())])].into(),
         escalation: vec![
-            EscalationLevel { name: "Level 2 (Team Lead)".into(), after: Some(Duration::from_secs(15 * 60)), min_services: Some(2), page: vec![Pager::Group("S0LEADS".into())] },
-            EscalationLevel { name: "Level 3 (Engineering Manager)".into(), after: Some(Duration::from_secs(60 * 60)), min_services: None, page: vec![Pager::User(SlackUserId::parse("U0EM").unwrap_or_else(|| panic!("id")))] },
+            EscalationLevel { name: "Level 2 (Team Lead)".into(), after: Some(Duration::from_secs(15 * 60)), min_services: Some(2), page: vec![Pager::Group("S0LEADS".into())], ..EscalationLevel::default() },
+            EscalationLevel { name: "Level 3 (Engineering Manager)".into(), after: Some(Duration::from_secs(60 * 60)), min_services: None, page: vec![Pager::User(SlackUserId::parse("U0EM").unwrap_or_else(|| panic!("id")))], ..EscalationLevel::default() },
         ],
         ..Settings::default()
     };

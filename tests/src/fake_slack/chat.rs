@@ -17,6 +17,7 @@ pub(super) fn post_message(state: &mut State, args: &Args) -> Outcome {
     let ts = state.next_ts();
     let mut message = Message::new(ts.clone(), text, blocks);
     message.thread_ts = args.non_empty("thread_ts");
+    message.metadata = metadata(args)?;
     let answer = message_json(&message);
     let channel = &mut state.channels[index].channel;
     channel.messages.push(message);
@@ -107,6 +108,22 @@ pub(super) fn permalink(state: &mut State, args: &Args) -> Outcome {
         permalink.push_str(&format!("?thread_ts={parent}&cid={}", channel.id));
     }
     Ok(json!({ "channel": channel.id, "permalink": permalink }))
+}
+
+/// `metadata` as Slack takes it: an object, or its JSON text in a form; it needs an
+/// `event_type` and an `event_payload` object.
+fn metadata(args: &Args) -> Result<Value, Rejection> {
+    let metadata = match args.get("metadata") {
+        None => return Ok(Value::Null),
+        Some(Value::String(text)) => serde_json::from_str(text).map_err(|_| Rejection::slack("invalid_metadata_format"))?,
+        Some(other) => other.clone(),
+    };
+    let has_type = metadata.get("event_type").and_then(Value::as_str).is_some_and(|t| !t.is_empty());
+    let has_payload = metadata.get("event_payload").is_some_and(Value::is_object);
+    if !has_type || !has_payload {
+        return Err(Rejection::contract("invalid_metadata_schema", "metadata needs an event_type and an event_payload object".to_owned()));
+    }
+    Ok(metadata)
 }
 
 /// A message's text and blocks, refused as Slack does when there is nothing to show.

@@ -51,10 +51,16 @@ fn in_bounds(args: &Args, ts: &str) -> Result<bool, Rejection> {
 
 fn listed(args: &Args, messages: Vec<&Message>) -> Outcome {
     let limit = limit(args)?;
+    // Slack returns messages' metadata only when asked to.
+    let with_metadata = args.text("include_all_metadata").is_some_and(|flag| flag == "true" || flag == "1");
     let mut shown = Vec::new();
     for message in messages {
         if in_bounds(args, &message.ts)? {
-            shown.push(message_json(message));
+            let mut json = message_json(message);
+            if with_metadata && !message.metadata.is_null() {
+                json["metadata"] = message.metadata.clone();
+            }
+            shown.push(json);
         }
     }
     let has_more = shown.len() > limit;

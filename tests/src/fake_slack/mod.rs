@@ -25,6 +25,7 @@ mod response_url;
 mod server;
 mod spec;
 mod state;
+mod throttle;
 #[cfg(test)]
 mod tests;
 
@@ -33,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use model::{Call, Channel, Message};
+pub use throttle::Throttle;
 use state::{BOT_USER, HUMAN_USER, Shared, State, lock};
 
 /// How long [`FakeSlack::wait_for`] waits, and how often it looks.

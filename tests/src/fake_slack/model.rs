@@ -12,6 +12,8 @@ pub struct Call {
     pub status: u16,
     /// The JSON body of the answer.
     pub response: Value,
+    /// When the fake received the call (for pacing: facts recorded by the fake, not the bot).
+    pub received_at: std::time::Instant,
 }
 
 impl Call {
@@ -88,6 +90,8 @@ pub struct Message {
     pub thread_ts: Option<String>,
     /// Ids of files shared with the message (`files.completeUploadExternal`).
     pub files: Vec<String>,
+    /// The message's `metadata` (`event_type`, `event_payload`) as posted, or `Null`.
+    pub metadata: Value,
 }
 
 impl Message {
@@ -104,6 +108,7 @@ impl Message {
             edits: 0,
             thread_ts: None,
             files: Vec::new(),
+            metadata: Value::Null,
         }
     }
 }

@@ -10,17 +10,19 @@ use super::state::State;
 
 /// Answers `method` and records the call with its answer.
 pub(super) fn answer(state: &mut State, method: &str, request: &Request) -> Reply {
-    let reply = checked_reply(state, method, request);
+    let received_at = std::time::Instant::now();
+    let reply = checked_reply(state, method, request, received_at);
     state.calls.push(Call {
         method: method.to_owned(),
         args: request.args.to_value(),
         status: reply.status,
         response: reply.body.clone(),
+        received_at,
     });
     reply
 }
 
-fn checked_reply(state: &mut State, method: &str, request: &Request) -> Reply {
+fn checked_reply(state: &mut State, method: &str, request: &Request, now: std::time::Instant) -> Reply {
     let Some(contract) = spec::contract(method) else {
         state.violation(format!("{method}: unknown method"));
         return Reply::error(404, "unknown_method");
@@ -41,6 +43,9 @@ fn checked_reply(state: &mut State, method: &str, request: &Request) -> Reply {
         return Reply::error(200, "invalid_arguments");
     }
     // A fault stands for Slack failing before it acts, so the method must not run.
+    if let Some(reply) = state.throttle.as_mut().and_then(|switch| switch.answer(now)) {
+        return reply;
+    }
     if let Some(fault) = state.faults.take(method) {
         return fault.reply();
     }

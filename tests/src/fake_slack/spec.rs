@@ -40,6 +40,8 @@ const NEWER_METHODS: &[(&str, &[&str], &[&str])] = &[
 const NEWER_ARGUMENTS: &[(&str, &[&str])] = &[
     ("chat.postMessage", &["metadata"]),
     ("chat.update", &["metadata"]),
+    ("conversations.history", &["include_all_metadata"]),
+    ("conversations.replies", &["include_all_metadata"]),
 ];
 
 /// What one method accepts.

@@ -68,6 +68,8 @@ pub(super) struct State {
     pub(super) usergroups: std::collections::BTreeMap<String, Vec<String>>,
     pub(super) strict_users: bool,
     pub(super) faults: Faults,
+    /// When set, Web API calls are refused with 429/5xx (see `throttle`).
+    pub(super) throttle: Option<super::throttle::Switch>,
     /// Bodies accepted per response_url id.
     pub(super) response_urls: BTreeMap<String, Vec<Value>>,
     pub(super) files: BTreeMap<String, FileRecord>,
@@ -89,6 +91,7 @@ impl State {
             usergroups: std::collections::BTreeMap::new(),
             strict_users: false,
             faults: Faults::default(),
+            throttle: None,
             response_urls: BTreeMap::new(),
             files: BTreeMap::new(),
             socket_mode: None,

@@ -72,6 +72,8 @@ pub(super) struct Hub {
     pub(super) acks: Vec<Ack>,
     pub(super) violations: Vec<String>,
     next_id: u64,
+    /// New connections wait for their `hello` while this is set (a slow handover).
+    pub(super) hold_hello: bool,
 }
 
 impl Hub {

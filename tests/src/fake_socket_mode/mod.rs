@@ -139,6 +139,17 @@ impl FakeSocketMode {
         hub.command(current, Command::Text(frames::disconnect(reason, current)));
     }
 
+    /// While `hold` is true, new connections are accepted but not greeted with `hello`: the
+    /// window of a handover, in which Slack still delivers on the old connection.
+    pub fn hold_hello(&self, hold: bool) {
+        lock(&self.shared).hold_hello = hold;
+    }
+
+    /// How many connections were accepted, greeted or not.
+    pub fn accepted(&self) -> usize {
+        lock(&self.shared).connections.len()
+    }
+
     /// Drops the newest connection abruptly (no close frame).
     pub fn drop_connection(&self) {
         let hub = lock(&self.shared);

@@ -51,6 +51,10 @@ async fn connection(stream: TcpStream, shared: Shared) {
         hub.connections.push(Connection { commands, open: false, closed_by_bot: false, pings_from_bot: 0, pongs_from_bot: 0 });
         (hub.connections.len() - 1, hub.connections.iter().filter(|c| c.open).count() + 1)
     };
+    // A held hello keeps the connection accepted but not yet greeted (and so not `open`).
+    while lock(&shared).hold_hello {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     if socket.send(Message::text(frames::hello(open, index))).await.is_err() {
         return;
     }

@@ -18,6 +18,7 @@ fn settings() -> Settings {
         after: Some(after),
         min_services: None,
         page: vec![Pager::Group(group.into())],
+        ..EscalationLevel::default()
     };
     // Level 3 comes due seconds after the declaration, so the background round fires it here.
     let levels = vec![level("Level 2 (Team Lead)", Duration::from_secs(15 * 60), "S0LEADS"), level("Level 3 (Engineering Manager)", Duration::from_secs(3), "S0EMS")];

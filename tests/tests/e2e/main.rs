@@ -2,6 +2,8 @@
 //! and the faithful fake Slack. Every scenario runs on both back ends.
 
 mod alerts;
+mod console;
+mod console_browser;
 mod diag_docker;
 mod diag_flow;
 mod diag_gpu;
@@ -13,7 +15,12 @@ mod fix_docker_actions;
 mod fix_kube_actions;
 mod lifecycle;
 mod operations;
+mod outbox;
+mod outbox_restart;
+mod outbox_storm;
+mod pager;
 mod redeliveries;
+mod replicas;
 mod secrets;
 mod socket_mode;
 mod start;

@@ -1,6 +1,8 @@
 //! Slack's redeliveries are handled once: the same Events API delivery sent to two replicas
-//! that share Postgres and Redis, and retried; a Socket Mode envelope redelivered to another
-//! replica; a retry in one process without Redis. With Redis down the bot still acks and
+//! that share Postgres and Redis, and retried (a copy that finds the other replica handling it
+//! is answered 503 and retried); a Socket Mode envelope redelivered to another
+//! replica (left unacknowledged while another replica handles it); a retry in one process
+//! without Redis. With Redis down the bot still acks and
 //! records (fail open) and `/health/ready` says degraded, until Redis is back.
 
 use std::time::{Duration, Instant};
@@ -13,7 +15,7 @@ use firebreak_tests::fake_socket_mode::{FakeSocketMode, Kind};
 use firebreak_tests::on_both_backends;
 use firebreak_tests::redis_server::{shared_redis_url, ThrowawayRedis};
 use firebreak_tests::spawn::{spawn_app, spawn_app_configured, Answer, TestApp};
-use firebreak_tests::spawn_replica::spawn_second_replica;
+use firebreak_tests::spawn_replica::{deliver_until_acked, post_event_to, spawn_second_replica};
 use firebreak_tests::spawn_socket_mode::APP_TOKEN;
 use serde_json::{json, Value};
 
@@ -72,12 +74,19 @@ async fn two_replicas_on_one_redis_handle_each_delivery_once() {
     let channel = first.declare("U0ALICE", "start sev2 checkout errors").await;
     let (asked_before, counted_before) = (permalinks_asked(&first), redeliveries(&first, "events_api").await);
 
-    // Each pin reaches both replicas at once, and Slack retries it on both.
+    // Each pin reaches both replicas at once, and Slack retries it on both. A copy that finds
+    // the other replica handling it is answered 503 and sent again, as Slack would.
     for i in 0..5 {
         let message = first.slack.post_as(&channel, "U0BOB", &format!("clue {i}"));
         let pin = with_unique_event_id(first.slack.react(&channel, &message, "U0CAROL", "pushpin"));
         let (a, b, c, d) = tokio::join!(first.event(&pin), second.event(&pin), first.event_retry(&pin, 1), second.event_retry(&pin, 2));
-        assert_acked(&[&a, &b, &c, &d]);
+        for (answer, replica) in [(&a, 0), (&b, 1), (&c, 0), (&d, 1)] {
+            match answer.status {
+                200 => assert_acked(&[answer]),
+                503 => deliver_until_acked(&[&first, &second], &pin, replica).await,
+                other => panic!("a delivery answered {other}: {}", answer.body),
+            }
+        }
     }
     wait_for_pins(&first, 5).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -124,6 +133,81 @@ async fn a_socket_mode_envelope_redelivered_to_another_replica_is_not_handled_ag
     let fresh = socket.send(Kind::SlashCommands, help(&second));
     assert!(socket.wait_ack(&fresh, 1).await.payload.is_some(), "the second replica answers what is new to it");
     socket.assert_faithful();
+}
+
+/// `firebreak_slack_deliveries_deferred_total{transport}` (process-wide, like the above).
+async fn deferred(app: &TestApp, transport: &str) -> f64 {
+    let metrics = app.send(app.http.get(format!("{}/metrics", app.base_url))).await.body;
+    let series = format!("firebreak_slack_deliveries_deferred_total{{transport=\"{transport}\"}} ");
+    metrics.lines().find_map(|line| line.strip_prefix(&series)).and_then(|n| n.trim().parse().ok()).unwrap_or(0.0)
+}
+
+/// Postgres only: the first replica is held mid-handling by a lock on the timeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_in_hand_on_another_replica_is_left_unacknowledged_then_acked_once_done() {
+    let Some(redis) = ThrowawayRedis::start().await else { return };
+    let configure = |config: &mut firebreak::config::Config| {
+        config.redis_url = Some(Secret::new(redis.url()));
+        if let Some(credentials) = config.slack.as_mut() {
+            credentials.app_token = Some(Secret::new(APP_TOKEN));
+        }
+    };
+    let mut socket = None;
+    let Some(first) = spawn_app_configured(Backend::Postgres, |_| Settings::default(), |slack, config| {
+        socket = Some(FakeSocketMode::start(slack, APP_TOKEN));
+        configure(config);
+    })
+    .await
+    else {
+        return;
+    };
+    let socket = socket.expect("configure ran");
+    // The second replica's connection is the newest: Socket Mode envelopes go to it.
+    let second = spawn_second_replica(&first, Settings::default(), configure).await;
+    socket.wait_connections(2).await;
+    let channel = first.declare("U0ALICE", "start sev2 checkout errors").await;
+    let message = first.slack.post_as(&channel, "U0BOB", "the clue");
+    let pin = with_unique_event_id(first.slack.react(&channel, &message, "U0CAROL", "pushpin"));
+
+    // The first replica takes the event over HTTP and is held before it can record it.
+    let pool = sqlx::PgPool::connect(&first.database_url).await.expect("Postgres");
+    let mut lock = pool.begin().await.expect("a transaction");
+    sqlx::query("LOCK TABLE timeline_events IN EXCLUSIVE MODE").execute(&mut *lock).await.expect("the lock");
+    let over_http = {
+        let (http, base_url, pin) = (first.http.clone(), first.base_url.clone(), pin.clone());
+        tokio::spawn(async move { post_event_to(&http, &base_url, &pin).await })
+    };
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sqlx::query_scalar::<_, i64>(waiting).fetch_one(&pool).await.expect("pg_stat_activity") == 0 {
+        assert!(Instant::now() < deadline, "the first replica never reached the timeline");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The same event reaches the second replica over Socket Mode: in hand elsewhere, not acked.
+    // (The Events API handler answers 503 inside the envelope's handling; it is counted there.)
+    let deferred_before = deferred(&second, "events_api").await;
+    let id = socket.send(Kind::EventsApi, pin.clone());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while deferred(&second, "events_api").await <= deferred_before {
+        assert!(Instant::now() < deadline, "the envelope was not deferred");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(socket.acks_of(&id).is_empty(), "acknowledged while another replica handles it");
+
+    // The first replica finishes; Slack's redelivery is then acknowledged and not handled again.
+    lock.rollback().await.expect("the lock released");
+    assert_eq!(over_http.await.expect("no panic"), Some(200));
+    wait_for_pins(&first, 1).await;
+    socket.redeliver(&id, 1);
+    let ack = socket.wait_ack(&id, 1).await;
+    assert_eq!((ack.connection, ack.payload), (1, None));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!((pins_recorded(&first).await, permalinks_asked(&first)), (1, 1), "{}", first.slack.dump_calls());
+    socket.assert_faithful();
+    first.slack.assert_faithful();
+    drop(second);
 }
 
 async fn with_redis_down_events_are_acked_and_recorded_and_readiness_is_degraded(backend: Backend) {

@@ -1,4 +1,7 @@
-//! No token or signing secret in any log line or Slack message, even at TRACE level.
+//! No token or signing secret in any log line or Slack message, even at TRACE level; `audit`
+//! does the same for every credential with the real binary through a whole incident.
+
+mod audit;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};

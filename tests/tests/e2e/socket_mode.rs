@@ -1,13 +1,14 @@
 //! Socket Mode: with an app-level token Firebreak connects itself (`apps.connections.open`,
 //! then a WebSocket) and takes slash commands and events over it, acknowledged at once, with
-//! the same answers as over HTTP; it reconnects when Slack asks or the socket breaks, a
+//! the same answers as over HTTP; it reconnects when Slack asks (reading the old connection
+//! until the new one says hello) or the socket breaks, a
 //! redelivered envelope has its effect once, and no log line shows the app token.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use firebreak::config::Secret;
-use firebreak::slack::socket_mode::{Envelope, EnvelopeHandler, Keepalive, SocketMode, SocketModeOptions};
+use firebreak::slack::socket_mode::{Answer, Envelope, EnvelopeHandler, Keepalive, SocketMode, SocketModeOptions};
 use firebreak_commands::ids::IncidentId;
 use firebreak_commands::settings::Settings;
 use firebreak_tests::backend::Backend;
@@ -175,8 +176,8 @@ struct Echo;
 
 #[async_trait::async_trait]
 impl EnvelopeHandler for Echo {
-    async fn handle(&self, envelope: Envelope) -> Option<Value> {
-        Some(json!({ "echo": envelope.payload }))
+    async fn handle(&self, envelope: Envelope) -> Answer {
+        Answer::Ack(Some(json!({ "echo": envelope.payload })))
     }
 }
 
@@ -212,6 +213,39 @@ async fn the_client_keeps_alive_notices_silence_and_says_goodbye_on_stop() {
     let _ = stop.send(true);
     tokio::time::timeout(Duration::from_secs(10), task).await.expect("Socket Mode stops").expect("no panic");
     socket.wait_for("a close frame from the bot", |s| s.connections()[1].closed_by_bot).await;
+    socket.assert_faithful();
+    slack.assert_faithful();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_a_refresh_the_old_connection_is_read_until_the_new_one_says_hello() {
+    let slack = FakeSlack::start(BOT_TOKEN).await;
+    let socket = FakeSocketMode::start(&slack, APP_TOKEN);
+    let client = SocketMode::new(&slack.api_url(), &Secret::new(APP_TOKEN)).expect("client");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = client.spawn(Arc::new(Echo), stopped);
+    socket.wait_connections(1).await;
+
+    // Slack asks for a refresh; the new connection is up but not greeted yet.
+    socket.hold_hello(true);
+    socket.disconnect("refresh_requested");
+    socket.wait_for("the replacement connection", |s| s.accepted() == 2).await;
+    // What Slack still sends on the old connection in that window is handled and acked there.
+    let id = socket.send(Kind::Interactive, json!({ "n": 1 }));
+    let ack = socket.wait_ack(&id, 1).await;
+    assert_eq!((ack.connection, ack.payload), (0, Some(json!({ "echo": { "n": 1 } }))));
+    assert!(socket.connections()[0].open && !socket.connections()[0].closed_by_bot, "kept until the hello");
+
+    // The new connection says hello: the old one is closed, the new one takes over.
+    socket.hold_hello(false);
+    socket.wait_connections(2).await;
+    socket.wait_for("the old connection closed by the bot", |s| s.connections()[0].closed_by_bot).await;
+    let id = socket.send(Kind::Interactive, json!({ "n": 2 }));
+    assert_eq!(socket.wait_ack(&id, 1).await.connection, 1);
+    assert_eq!(socket.tickets_issued(), 2);
+
+    let _ = stop.send(true);
+    tokio::time::timeout(Duration::from_secs(10), task).await.expect("Socket Mode stops").expect("no panic");
     socket.assert_faithful();
     slack.assert_faithful();
 }

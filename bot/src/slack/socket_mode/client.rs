@@ -1,11 +1,12 @@
 //! Keeps one Socket Mode connection up: opens it through `apps.connections.open`, replaces it
-//! when Slack asks (`disconnect`: the new one is opened before the old one is closed),
-//! reconnects with backoff when it breaks, and closes it cleanly on shutdown.
+//! when Slack asks (`disconnect`, e.g. `refresh_requested`: the old connection is still read —
+//! its envelopes handled and acknowledged — until the new one says hello, then closed),
+//! reconnects with a jittered backoff when it breaks, and closes it cleanly on shutdown.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::connection::{stopped, Ended, Keepalive, Link, Shared};
@@ -25,7 +26,9 @@ pub enum SocketModeError {
 #[derive(Debug, Clone, Copy)]
 pub struct SocketModeOptions {
     pub keepalive: Keepalive,
-    /// The wait before the first reconnection attempt; it doubles per failure up to `max_backoff`.
+    /// The cap on the wait before the first reconnection attempt; it doubles per failure up to
+    /// `max_backoff`, and each wait is drawn at random below its cap (full jitter), so that
+    /// replicas cut off together do not reconnect together.
     pub first_backoff: Duration,
     pub max_backoff: Duration,
 }
@@ -67,8 +70,9 @@ impl SocketMode {
     async fn run(self, handler: Arc<dyn EnvelopeHandler>, mut stop: watch::Receiver<bool>) {
         let shared = Shared { handler, recent: Arc::new(Recent::default()) };
         let mut failures: u32 = 0;
-        // A connection Slack is about to close, kept until its replacement is up.
-        let mut retiring: Option<Link> = None;
+        // Told when a replacement connection says hello: the retiring one then stops being read.
+        let mut handover: Option<oneshot::Sender<()>> = None;
+        let mut retiring: Vec<JoinHandle<()>> = Vec::new();
         loop {
             if failures > 0 {
                 let wait = self.backoff(failures);
@@ -90,15 +94,18 @@ impl SocketMode {
                     continue;
                 }
             };
-            if let Some(old) = retiring.take() {
-                tokio::spawn(old.close());
+            if let Some(greeted) = handover.take() {
+                link.on_hello(greeted);
             }
+            retiring.retain(|task| !task.is_finished());
             let ended = link.serve(&shared, self.options.keepalive, &mut stop).await;
             failures = if link.said_hello() { 0 } else { failures };
             match ended {
                 Ended::Disconnect(reason) => {
                     tracing::info!(%reason, "Slack asked Firebreak to reconnect");
-                    retiring = Some(link);
+                    let (greeted, hello) = oneshot::channel();
+                    handover = Some(greeted);
+                    retiring.push(tokio::spawn(retire(link, shared.clone(), self.options.keepalive, hello, stop.clone())));
                 }
                 Ended::Lost(reason) => {
                     failures += 1;
@@ -111,8 +118,8 @@ impl SocketMode {
                 }
             }
         }
-        if let Some(old) = retiring {
-            old.close().await;
+        for task in retiring {
+            let _ = task.await;
         }
         tracing::info!("Socket Mode stopped");
     }
@@ -123,10 +130,32 @@ impl SocketMode {
         Link::connect(&url).await
     }
 
-    fn backoff(&self, failures: u32) -> Duration {
+    /// The longest wait after `failures` failures in a row.
+    fn backoff_cap(&self, failures: u32) -> Duration {
         let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
         self.options.first_backoff.saturating_mul(factor).min(self.options.max_backoff)
     }
+
+    /// The wait after `failures` failures in a row: uniformly drawn up to its cap.
+    fn backoff(&self, failures: u32) -> Duration {
+        // A v4 UUID is 122 random bits from the OS; the low 62 of its second half are all
+        // random (the top two hold the variant) and make the draw.
+        const RANDOM_BITS: u64 = (1 << 62) - 1;
+        let draw = uuid::Uuid::new_v4().as_u64_pair().1 & RANDOM_BITS;
+        self.backoff_cap(failures).mul_f64(draw as f64 / RANDOM_BITS as f64)
+    }
+}
+
+/// Keeps reading a connection Slack is about to close — envelopes still arriving on it are
+/// handled and acknowledged — until its replacement says hello (`hello` resolves), it ends by
+/// itself, or Firebreak stops; then closes it.
+async fn retire(mut link: Link, shared: Shared, keepalive: Keepalive, hello: oneshot::Receiver<()>, mut stop: watch::Receiver<bool>) {
+    tokio::select! {
+        ended = link.serve(&shared, keepalive, &mut stop) => tracing::debug!(?ended, "the retiring Socket Mode connection ended"),
+        // A replacement that fails before its hello drops the sender: keep reading until one does.
+        Ok(()) = hello => tracing::debug!("the new Socket Mode connection said hello; closing the old one"),
+    }
+    link.close().await;
 }
 
 #[cfg(test)]
@@ -134,10 +163,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_the_limit() {
+    fn the_backoff_cap_doubles_up_to_the_limit() {
         let client = SocketMode::new("http://127.0.0.1:9/api", &Secret::new("xapp-test")).unwrap();
-        let waits: Vec<u64> = [1, 2, 3, 7, 8, 100].iter().map(|f| client.backoff(*f).as_millis() as u64).collect();
-        assert_eq!(waits, [500, 1000, 2000, 30_000, 30_000, 30_000]);
+        let caps: Vec<u64> = [1, 2, 3, 7, 8, 100].iter().map(|f| client.backoff_cap(*f).as_millis() as u64).collect();
+        assert_eq!(caps, [500, 1000, 2000, 30_000, 30_000, 30_000]);
+    }
+
+    #[test]
+    fn each_wait_is_drawn_below_its_cap_and_spread_over_it() {
+        let client = SocketMode::new("http://127.0.0.1:9/api", &Secret::new("xapp-test")).unwrap();
+        for failures in [1, 4, 100] {
+            let cap = client.backoff_cap(failures);
+            let waits: Vec<Duration> = (0..200).map(|_| client.backoff(failures)).collect();
+            assert!(waits.iter().all(|w| *w <= cap), "{failures} failures: a wait above {cap:?}");
+            // 200 uniform draws all in one half of the range would be a 2^-199 event.
+            assert!(waits.iter().any(|w| *w < cap / 2) && waits.iter().any(|w| *w > cap / 2), "{failures} failures: {waits:?}");
+        }
     }
 
     #[test]

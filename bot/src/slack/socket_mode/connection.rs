@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::{Bytes, Message};
@@ -16,7 +16,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::envelope::{self, Envelope, Frame};
 use super::recent::Recent;
-use super::route::EnvelopeHandler;
+use super::route::{Answer, EnvelopeHandler};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -46,6 +46,7 @@ pub(super) enum Ended {
 }
 
 /// Everything that may still be handling an envelope when a connection ends.
+#[derive(Clone)]
 pub(super) struct Shared {
     pub(super) handler: Arc<dyn EnvelopeHandler>,
     pub(super) recent: Arc<Recent>,
@@ -59,6 +60,8 @@ pub(super) struct Link {
     writer_task: JoinHandle<()>,
     /// Counts this connection in `firebreak_socket_mode_connected` once Slack said hello.
     connected: Option<ConnectedGauge>,
+    /// Told when Slack says hello here: the connection this one replaces stops being read.
+    greeted: Option<oneshot::Sender<()>>,
 }
 
 impl Link {
@@ -80,7 +83,7 @@ impl Link {
             // Nobody can ack on this connection any more: close it properly.
             let _ = sink.close().await;
         });
-        Ok(Self { reader, writer, writer_task, connected: None })
+        Ok(Self { reader, writer, writer_task, connected: None, greeted: None })
     }
 
     /// Reads until the connection ends, handling envelopes as they come.
@@ -122,6 +125,11 @@ impl Link {
         }
     }
 
+    /// `greeted` is told when Slack says hello on this connection.
+    pub(super) fn on_hello(&mut self, greeted: oneshot::Sender<()>) {
+        self.greeted = Some(greeted);
+    }
+
     /// Whether Slack said hello on this connection.
     pub(super) fn said_hello(&self) -> bool {
         self.connected.is_some()
@@ -129,8 +137,8 @@ impl Link {
 
     /// Closes the connection once the acks still being worked out have been sent.
     pub(super) async fn close(self) {
-        let Self { reader, writer, writer_task, connected } = self;
-        drop((reader, writer));
+        let Self { reader, writer, writer_task, connected, greeted } = self;
+        drop((reader, writer, greeted));
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, writer_task).await;
         drop(connected);
     }
@@ -141,6 +149,9 @@ impl Link {
             Ok(Frame::Hello { num_connections, app_id, approximate_connection_time }) => {
                 tracing::info!(num_connections, app_id = app_id.as_deref().unwrap_or("?"), approximate_connection_time, "Socket Mode connected");
                 self.connected.get_or_insert_with(ConnectedGauge::new);
+                if let Some(greeted) = self.greeted.take() {
+                    let _ = greeted.send(());
+                }
             }
             Ok(Frame::Disconnect { reason }) => return Some(reason),
             Ok(Frame::Envelope(envelope)) => self.spawn_ack(envelope, shared),
@@ -164,7 +175,11 @@ impl Link {
         let (handler, recent, writer) = (shared.handler.clone(), shared.recent.clone(), self.writer.clone());
         tokio::spawn(async move {
             let (id, accepts_payload) = (envelope.envelope_id.clone(), envelope.accepts_response_payload);
-            let payload = recent.answer(&id, handler.handle(envelope)).await.filter(|_| accepts_payload);
+            let payload = match recent.answer(&id, handler.handle(envelope)).await {
+                Answer::Ack(payload) => payload.filter(|_| accepts_payload),
+                // Not acknowledged: Slack delivers it again.
+                Answer::Later => return,
+            };
             if writer.send(Message::text(envelope::ack(&id, payload.as_ref()))).await.is_err() {
                 tracing::warn!(slack.envelope_id = %id, "the connection closed before the ack; Slack will deliver again");
             }

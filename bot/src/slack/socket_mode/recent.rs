@@ -1,5 +1,7 @@
-//! Envelopes seen lately, so that a redelivery (same `envelope_id`, e.g. after the ack was lost
-//! with its connection) is acknowledged with the first answer and not handled twice.
+//! Envelopes answered lately, so that a redelivery (same `envelope_id`, e.g. after the ack was
+//! lost with its connection) is acknowledged with the first answer and not handled twice. An
+//! envelope left unacknowledged on purpose ([`Answer::Later`]) is not remembered: its
+//! redelivery is handled afresh.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -8,10 +10,12 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
+use super::route::Answer;
+
 /// How many envelope ids are remembered; Slack redelivers within minutes, not thousands later.
 const CAPACITY: usize = 2048;
 
-type Answer = Arc<OnceCell<Option<Value>>>;
+type Cell = Arc<OnceCell<Option<Value>>>;
 
 /// A bounded memory of envelope ids and their ack payloads.
 #[derive(Debug, Default)]
@@ -21,22 +25,34 @@ pub(super) struct Recent {
 
 #[derive(Debug, Default)]
 struct Inner {
-    answers: HashMap<String, Answer>,
+    answers: HashMap<String, Cell>,
     order: VecDeque<String>,
 }
 
 impl Recent {
-    /// The ack payload for `envelope_id`: `work`'s answer the first time; later deliveries
-    /// wait for that same answer (if it is still being worked out) and get it again.
-    pub(super) async fn answer<F>(&self, envelope_id: &str, work: F) -> Option<Value>
+    /// The answer for `envelope_id`: `work`'s the first time; later deliveries wait for that
+    /// same answer (if it is still being worked out) and get it again. When `work` answers
+    /// [`Answer::Later`], nothing is kept and the next delivery runs its own work.
+    pub(super) async fn answer<F>(&self, envelope_id: &str, work: F) -> Answer
     where
-        F: Future<Output = Option<Value>>,
+        F: Future<Output = Answer>,
     {
         let cell = self.cell(envelope_id);
-        cell.get_or_init(|| work).await.clone()
+        let acked = cell
+            .get_or_try_init(|| async {
+                match work.await {
+                    Answer::Ack(payload) => Ok(payload),
+                    Answer::Later => Err(()),
+                }
+            })
+            .await;
+        match acked {
+            Ok(payload) => Answer::Ack(payload.clone()),
+            Err(()) => Answer::Later,
+        }
     }
 
-    fn cell(&self, envelope_id: &str) -> Answer {
+    fn cell(&self, envelope_id: &str) -> Cell {
         // A poisoned lock only means another delivery panicked; the map is still consistent.
         let mut inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(cell) = inner.answers.get(envelope_id) {
@@ -47,7 +63,7 @@ impl Recent {
         {
             inner.answers.remove(&oldest);
         }
-        let cell = Answer::default();
+        let cell = Cell::default();
         inner.answers.insert(envelope_id.to_owned(), cell.clone());
         inner.order.push_back(envelope_id.to_owned());
         cell
@@ -70,12 +86,12 @@ mod tests {
             let runs = &runs;
             async move {
                 runs.fetch_add(1, Ordering::SeqCst);
-                Some(json!({ "run": n }))
+                Answer::Ack(Some(json!({ "run": n })))
             }
         };
-        assert_eq!(recent.answer("e-1", work(1)).await, Some(json!({"run": 1})));
-        assert_eq!(recent.answer("e-1", work(2)).await, Some(json!({"run": 1})));
-        assert_eq!(recent.answer("e-2", work(3)).await, Some(json!({"run": 3})));
+        assert_eq!(recent.answer("e-1", work(1)).await, Answer::Ack(Some(json!({"run": 1}))));
+        assert_eq!(recent.answer("e-1", work(2)).await, Answer::Ack(Some(json!({"run": 1}))));
+        assert_eq!(recent.answer("e-2", work(3)).await, Answer::Ack(Some(json!({"run": 3}))));
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 
@@ -90,14 +106,14 @@ mod tests {
                     .answer("e-1", async {
                         runs.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        Some(json!("done"))
+                        Answer::Ack(Some(json!("done")))
                     })
                     .await
             })
         };
         let (first, second) = (deliver(), deliver());
-        assert_eq!(first.await.unwrap(), Some(json!("done")));
-        assert_eq!(second.await.unwrap(), Some(json!("done")));
+        assert_eq!(first.await.unwrap(), Answer::Ack(Some(json!("done"))));
+        assert_eq!(second.await.unwrap(), Answer::Ack(Some(json!("done"))));
         assert_eq!(runs.load(Ordering::SeqCst), 1);
     }
 
@@ -105,10 +121,18 @@ mod tests {
     async fn the_oldest_ids_are_forgotten_past_capacity() {
         let recent = Recent::default();
         for i in 0..=CAPACITY {
-            recent.answer(&format!("e-{i}"), async { None }).await;
+            recent.answer(&format!("e-{i}"), async { Answer::Ack(None) }).await;
         }
-        let again = recent.answer("e-0", async { Some(json!("ran again")) }).await;
-        assert_eq!(again, Some(json!("ran again")));
-        assert_eq!(recent.answer(&format!("e-{CAPACITY}"), async { Some(json!("no")) }).await, None);
+        let again = recent.answer("e-0", async { Answer::Ack(Some(json!("ran again"))) }).await;
+        assert_eq!(again, Answer::Ack(Some(json!("ran again"))));
+        assert_eq!(recent.answer(&format!("e-{CAPACITY}"), async { Answer::Ack(Some(json!("no"))) }).await, Answer::Ack(None));
+    }
+
+    #[tokio::test]
+    async fn an_envelope_left_for_later_is_not_remembered() {
+        let recent = Recent::default();
+        assert_eq!(recent.answer("e-1", async { Answer::Later }).await, Answer::Later);
+        assert_eq!(recent.answer("e-1", async { Answer::Ack(Some(json!("now"))) }).await, Answer::Ack(Some(json!("now"))));
+        assert_eq!(recent.answer("e-1", async { Answer::Later }).await, Answer::Ack(Some(json!("now"))), "answered once, remembered");
     }
 }

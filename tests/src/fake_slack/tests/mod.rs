@@ -5,6 +5,7 @@ mod contract;
 mod faults;
 mod messages;
 mod response_urls;
+mod throttle;
 
 use serde_json::Value;
 

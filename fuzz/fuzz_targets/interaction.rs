@@ -1,0 +1,11 @@
+//! `POST /slack/interactions` bodies (a form with a `payload` JSON field): never panics;
+//! garbage is a clear 400 reason.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(reason) = firebreak::fuzzing::interaction_form(data) {
+        assert!(!reason.is_empty(), "an empty reason for a malformed interaction");
+    }
+});
