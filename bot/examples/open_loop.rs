@@ -11,16 +11,15 @@
 //! `SLACK_SIGNING_SECRET=… cargo run --release -p firebreak --example open_loop -- \
 //!     http://127.0.0.1:3101/slack/commands 1000 10 16` (url, requests/s, seconds, connections)
 
+#[path = "support/signed_http.rs"]
+mod signed_http;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
-use hmac::{Hmac, Mac};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use signed_http::response;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-
-const BODY: &str = "token=bench&team_id=T0BENCH&team_domain=bench&channel_id=C0BENCH&channel_name=bench\
-&user_id=U0BENCH&user_name=bench&command=%2Fincident&text=help\
-&api_app_id=A0BENCH&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fresponse&trigger_id=1.2.3";
 
 struct Plan {
     addr: String,
@@ -42,11 +41,10 @@ fn plan() -> anyhow::Result<Plan> {
     let [url, rate, seconds, connections] = args.as_slice() else {
         bail!("usage: open_loop <http://host:port/path> <requests per second> <seconds> <connections>");
     };
-    let rest = url.strip_prefix("http://").context("only http:// URLs")?;
-    let (addr, path) = rest.split_once('/').context("the URL needs a path")?;
+    let (addr, path) = signed_http::split_url(url)?;
     Ok(Plan {
-        addr: addr.to_owned(),
-        path: format!("/{path}"),
+        addr,
+        path,
         rate: rate.parse().context("requests per second")?,
         seconds: seconds.parse().context("seconds")?,
         connections: connections.parse().context("connections")?,
@@ -55,49 +53,7 @@ fn plan() -> anyhow::Result<Plan> {
 }
 
 fn request(plan: &Plan) -> anyhow::Result<Vec<u8>> {
-    let timestamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(plan.secret.as_bytes())?;
-    mac.update(format!("v0:{timestamp}:{BODY}").as_bytes());
-    let signature = hex::encode(mac.finalize().into_bytes());
-    Ok(format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
-         X-Slack-Request-Timestamp: {timestamp}\r\nX-Slack-Signature: v0={signature}\r\n\r\n{BODY}",
-        plan.path,
-        plan.addr,
-        BODY.len()
-    )
-    .into_bytes())
-}
-
-/// Reads one HTTP/1.1 response (Content-Length or chunked); returns its status.
-async fn response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<u16> {
-    buf.clear();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            bail!("connection closed");
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = std::str::from_utf8(&buf[..head_end])?.to_ascii_lowercase();
-    let status: u16 = head.get(9..12).context("status line")?.parse()?;
-    let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).map(|v| v.trim().parse::<usize>());
-    let done = |buf: &[u8]| match &length {
-        Some(Ok(n)) => buf.len() >= head_end + n,
-        _ => buf[head_end..].ends_with(b"0\r\n\r\n"),
-    };
-    while !done(buf) {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            bail!("connection closed mid-body");
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Ok(status)
+    signed_http::request(&plan.addr, &plan.path, &plan.secret)
 }
 
 async fn connection(plan: &Plan, index: usize, start: Instant) -> anyhow::Result<Outcome> {

@@ -43,6 +43,9 @@ fn check_config() -> i32 {
             for runbook in &config.settings.runbooks.0 {
                 println!("runbook {}: {} checks, {} actions", runbook.name, runbook.checks.len(), runbook.actions.len());
             }
+            for name in config.statuspage.missing(&config.settings.runbooks) {
+                println!("warning: environment variable {name} is not set: the statuspage_incident actions that name it cannot run");
+            }
             0
         }
         Err(code) => code,

@@ -65,7 +65,7 @@ impl App {
         // One Kubernetes client (the kubeconfig is read once) for diagnostics and remediations.
         let kube_client = crate::adapters::kube_client::infer().await;
         let diagnostics = crate::adapters::diagnostics(kube_client.clone());
-        let actions = crate::adapters::remediations(kube_client);
+        let actions = crate::adapters::remediations(kube_client, &config.statuspage);
         // Every outbound Slack call goes through the store-backed outbox (`crate::outbox`).
         let outbox = crate::outbox::Sender::new(store.clone(), api, crate::outbox::SenderConfig::default());
         let store = Arc::new(store);
@@ -84,7 +84,7 @@ impl App {
         let kube_client = crate::adapters::kube_client::infer().await;
         let console = crate::console::Console::new(&config.settings);
         let paging = Arc::new(crate::adapters::pager::HttpPaging::new(config.pager_secrets.clone(), crate::adapters::pager::Retry::default()));
-        let (diagnostics, actions) = (crate::adapters::diagnostics(kube_client.clone()), crate::adapters::remediations(kube_client));
+        let (diagnostics, actions) = (crate::adapters::diagnostics(kube_client.clone()), crate::adapters::remediations(kube_client, &config.statuspage));
         let ports = Ports { store: store.clone(), timers: store.clone(), requests: store, chat: console.chat(), clock: Arc::new(SystemClock), diagnostics, actions, paging };
         let mut app = Self::build_with(config, &crate::console::Console::credentials(), ports).await?;
         console.bound(app.port());

@@ -75,6 +75,7 @@ fn check_config_accepts_the_example_and_never_prints_secrets() {
     let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), stderr(&output));
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("configuration OK"), "{all}");
+    assert!(all.contains("warning: environment variable STATUSPAGE_API_KEY is not set"), "the example's status-page key is missing here: {all}");
     for canary in ["secret-canary", "signing-canary", "db-canary"] {
         assert!(!all.contains(canary), "printed a secret: {all}");
     }

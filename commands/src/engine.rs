@@ -6,7 +6,7 @@ use crate::diagnostics::DiagnosticPorts;
 use crate::ids::{ChannelId, IncidentId, SlackUserId, TeamId};
 use crate::incident::Incident;
 use crate::ports::{Chat, Clock, IncidentStore, Paging, RemediationStore, StoreError, TimerStore};
-use crate::remediation::{ClusterActions, ContainerActions};
+use crate::remediation::{ClusterActions, ContainerActions, StatusPageActions};
 use crate::settings::Settings;
 use crate::timeline::{Actor, EventDraft, EventKind, Source};
 
@@ -30,6 +30,7 @@ pub struct Context {
 pub struct RemediationPorts {
     pub cluster: Arc<dyn ClusterActions>,
     pub containers: Arc<dyn ContainerActions>,
+    pub status_page: Arc<dyn StatusPageActions>,
 }
 
 impl std::fmt::Debug for RemediationPorts {

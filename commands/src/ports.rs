@@ -97,6 +97,12 @@ pub trait Chat: Send + Sync {
     async fn invite(&self, channel: &ChannelId, users: &[SlackUserId]) -> Result<(), ChatError>;
     async fn set_topic(&self, channel: &ChannelId, topic: &str) -> Result<(), ChatError>;
     async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError>;
+    /// Posts `reply` where nobody waits for the message (an announcement): a queueing
+    /// implementation returns once it is queued, so the caller's flow never waits behind the
+    /// channel's pace. By default, [`Chat::post`].
+    async fn post_and_forget(&self, channel: &ChannelId, reply: &Reply) -> Result<(), ChatError> {
+        self.post(channel, reply).await.map(drop)
+    }
     async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError>;
     async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError>;
     /// Replies in the thread of message `thread`.

@@ -130,6 +130,11 @@ pub enum EventKind {
     FlagRaised { flag: String, reason: String },
     /// The pager webhook of escalation level `level` was called: reached or not, and why.
     PagerNotified { level: usize, name: String, success: bool, detail: String },
+    /// Remediation `request` (`action`, a `statuspage_incident`) put incident `incident_id` on
+    /// the public status page; resolving the incident resolves it there too.
+    StatusPagePosted { request: i64, action: String, incident_id: String, status: String, shortlink: Option<String> },
+    /// On resolution, the status-page incident was set to resolved — or could not be.
+    StatusPageResolved { action: String, incident_id: String, success: bool, detail: String },
 }
 
 /// A Slack message by its timestamp (unique within the incident's channel).
@@ -186,6 +191,8 @@ impl EventKind {
             Self::Escalated { .. } => "escalated",
             Self::FlagRaised { .. } => "flag_raised",
             Self::PagerNotified { .. } => "pager_notified",
+            Self::StatusPagePosted { .. } => "status_page_posted",
+            Self::StatusPageResolved { .. } => "status_page_resolved",
         }
     }
 
@@ -266,6 +273,14 @@ impl EventKind {
             Self::FlagRaised { flag, reason } => format!("raised the {} flag: {}", e(flag), e(reason)),
             Self::PagerNotified { name, success: true, detail, .. } => format!("paged {} through its pager webhook ({})", e(name), e(detail)),
             Self::PagerNotified { name, success: false, detail, .. } => format!("could NOT page {} through its pager webhook: {}", e(name), e(detail)),
+            Self::StatusPagePosted { request, incident_id, status, shortlink, .. } => {
+                let link = shortlink.as_deref().map(|l| format!(" {}", e(l))).unwrap_or_default();
+                format!("#{request} posted status-page incident `{}` ({}){link}", e(incident_id), e(status))
+            }
+            Self::StatusPageResolved { incident_id, success: true, .. } => format!("resolved status-page incident `{}`", e(incident_id)),
+            Self::StatusPageResolved { incident_id, success: false, detail, .. } => {
+                format!("could NOT resolve status-page incident `{}`: {}", e(incident_id), e(detail))
+            }
         }
     }
 }

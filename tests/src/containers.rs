@@ -8,7 +8,7 @@ use firebreak::adapters::docker::bollard::query_parameters::{
 use firebreak::adapters::docker::bollard::Docker;
 use firebreak::adapters::docker::DockerHost;
 
-use crate::docker_images::BUSYBOX_IMAGE;
+use crate::docker_images::{ensure_busybox_image, BUSYBOX_IMAGE};
 
 /// Removes every container it names when dropped.
 #[derive(Debug, Default)]
@@ -52,4 +52,38 @@ pub async fn start(docker: &Docker, cleanup: &mut Cleanup, name: &str, cmd: &str
     let options = CreateContainerOptionsBuilder::new().name(name).build();
     docker.create_container(Some(options), body).await.unwrap_or_else(|e| panic!("create {name}: {e}"));
     docker.start_container(name, None::<StartContainerOptions>).await.unwrap_or_else(|e| panic!("start {name}: {e}"));
+}
+
+/// A runbook `web` whose one action, `restart-web`, restarts `container`, approved by Bob
+/// (`U0BOB`): the remediation the multi-replica tests run.
+pub fn restart_runbook(container: &str) -> String {
+    format!(
+        r#"
+[[runbooks]]
+name = "web"
+description = "web is down"
+services = ["web"]
+
+[[runbooks.actions]]
+name = "restart-web"
+kind = "docker_restart"
+container = "{container}"
+approvers = ["U0BOB"]
+"#
+    )
+}
+
+/// The engine, or `None` (with a notice) when none runs outside CI.
+pub async fn docker_engine(host: &DockerHost) -> Option<&Docker> {
+    match host.docker().await {
+        Ok(docker) => {
+            ensure_busybox_image(host).await.unwrap_or_else(|e| panic!("could not import the busybox test image: {e:#}"));
+            Some(docker)
+        }
+        Err(error) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("no Docker engine but CI=true: {error}"),
+        Err(error) => {
+            eprintln!("skipping: no Docker engine: {error}");
+            None
+        }
+    }
 }

@@ -5,11 +5,14 @@
 pub mod backend;
 pub mod cdp;
 pub mod containers;
+pub mod cut_proxy;
 pub mod docker_images;
 pub mod fake_kube;
 pub mod fake_slack;
 pub mod fake_socket_mode;
+pub mod fake_statuspage;
 pub mod kubectl;
+pub mod postgres_server;
 pub mod redis_server;
 pub mod signing;
 pub mod spawn;

@@ -91,6 +91,7 @@ pub fn test_config(database_url: &str, slack: &FakeSlack, settings: Settings) ->
         alertmanager_token: Some(Secret::new(ALERTMANAGER_TOKEN)),
         redis_url: None,
         pager_secrets: Default::default(),
+        statuspage: Default::default(),
     }
 }
 

@@ -73,6 +73,12 @@ fn free_port() -> u16 {
 
 /// Starts `firebreak serve` as `setup` says and waits until it is live.
 pub async fn spawn_replica_process(setup: ReplicaSetup<'_>) -> ReplicaProcess {
+    spawn_replica_process_with_env(setup, &[]).await
+}
+
+/// Like [`spawn_replica_process`], with more environment for the process (e.g. `DOCKER_HOST`:
+/// the test's own process environment is shared by concurrent tests, a child's is not).
+pub async fn spawn_replica_process_with_env(setup: ReplicaSetup<'_>, env: &[(&str, &str)]) -> ReplicaProcess {
     let dir = std::env::temp_dir().join(format!("firebreak-replica-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let config = dir.join("firebreak.toml");
@@ -102,7 +108,8 @@ pub async fn spawn_replica_process(setup: ReplicaSetup<'_>) -> ReplicaProcess {
         .env("RUST_LOG", "info")
         .stdout(log.try_clone().unwrap_or_else(|e| panic!("{e}")))
         .stderr(log)
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .envs(env.iter().copied());
     match setup.redis_url {
         Some(url) => command.env("REDIS_URL", url),
         None => command.env_remove("REDIS_URL"),

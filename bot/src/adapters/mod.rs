@@ -1,9 +1,10 @@
 //! Adapters that implement the ports: Kubernetes (kube), Docker (bollard), NVIDIA GPUs
 //! (nvml-wrapper) and direct probes (HTTP, TLS, Postgres, Redis, disk) for diagnostics, and
-//! Kubernetes and Docker for remediations; pager webhooks (hyper) for escalations.
+//! Kubernetes, Docker and Statuspage for remediations; pager webhooks (hyper) for escalations.
 
 pub mod docker;
 pub mod docker_actions;
+mod error_chain;
 pub mod gpu;
 pub mod kube;
 pub mod kube_actions;
@@ -11,6 +12,8 @@ pub mod kube_client;
 pub mod kube_fault;
 pub mod pager;
 pub mod probes;
+pub mod statuspage;
+pub(crate) mod unanswered;
 
 use std::sync::Arc;
 
@@ -30,10 +33,11 @@ pub fn diagnostics(kube_client: Option<::kube::Client>) -> DiagnosticPorts {
 }
 
 /// Where approved remediations run: Kubernetes through `KUBECONFIG` or in-cluster, Docker
-/// through `DOCKER_HOST` or the local socket.
-pub fn remediations(kube_client: Option<::kube::Client>) -> firebreak_commands::engine::RemediationPorts {
+/// through `DOCKER_HOST` or the local socket, Statuspage at `STATUSPAGE_API_URL`.
+pub fn remediations(kube_client: Option<::kube::Client>, statuspage: &crate::config::StatusPageEnv) -> firebreak_commands::engine::RemediationPorts {
     firebreak_commands::engine::RemediationPorts {
         cluster: Arc::new(kube_actions::KubeActions::from_client(kube_client)),
         containers: Arc::new(docker_actions::DockerActions::from_environment()),
+        status_page: Arc::new(statuspage::StatusPageApi::new(statuspage.clone())),
     }
 }

@@ -35,6 +35,12 @@ pub struct ActionConfig {
     pub enabled: Option<bool>,
     pub compose_service: Option<String>,
     pub compose_project: Option<String>,
+    /// `statuspage_incident`: the page, the variable holding the API key, and what is posted.
+    pub page_id: Option<String>,
+    pub token_env: Option<String>,
+    pub incident_name: Option<String>,
+    pub status: Option<String>,
+    pub body: Option<String>,
     /// Slack user ids allowed to approve. None → the action can never run (fail-closed).
     #[serde(default)]
     pub approvers: Vec<String>,
@@ -105,6 +111,13 @@ impl ActionConfig {
                 project: self.compose_project.as_deref().map(|p| container_name(p, "compose_project")).transpose()?,
                 service: container_name(&required(self.compose_service.clone(), "compose_service")?, "compose_service")?,
             },
+            "statuspage_incident" => super::statuspage::target(super::statuspage::Fields {
+                page_id: self.page_id.take(),
+                token_env: self.token_env.take(),
+                incident_name: self.incident_name.take(),
+                status: self.status.take(),
+                body: self.body.take(),
+            })?,
             other => {
                 let shown = if other.is_empty() { "missing".to_owned() } else { format!("`{other}` is unknown") };
                 return Err(field("kind", format!("{shown}; one of {}", ActionTarget::KINDS.join(", "))));

@@ -258,7 +258,7 @@ mod tests {
         let mut action_kinds: Vec<&str> = nerf.actions.iter().map(|a| a.spec.target.kind()).collect();
         action_kinds.sort_unstable();
         action_kinds.dedup();
-        assert_eq!(action_kinds.len(), 6, "{action_kinds:?}");
+        assert_eq!(action_kinds.len(), 7, "{action_kinds:?}");
         assert!(nerf.actions.iter().all(|a| !a.policy.approvers.is_empty()));
         assert!(settings.runbooks.for_title("[FIRING] NerfServiceDown nerf-web").is_some_and(|r| r.name == "nerf-service-down"));
     }

@@ -11,6 +11,7 @@ mod keys;
 mod postmortem;
 mod runbooks;
 mod secret;
+mod statuspage;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use firebreak_commands::settings::Settings;
 pub use escalation::PagerSecrets;
 pub use file::{ConfigError, FileConfig};
 pub use secret::Secret;
+pub use statuspage::{StatusPageEnv, DEFAULT_STATUSPAGE_API_URL};
 
 /// Slack credentials; the bot token and signing secret are needed to serve Slack.
 #[derive(Debug, Clone)]
@@ -53,6 +55,8 @@ pub struct Config {
     /// The pager webhooks' URLs and routing keys, from the variables the escalation levels
     /// name (`webhook_url_env`, `routing_key_env`).
     pub pager_secrets: PagerSecrets,
+    /// `statuspage_incident` actions: the API's URL and the keys their `token_env` name.
+    pub statuspage: StatusPageEnv,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://firebreak.db";
@@ -89,6 +93,8 @@ impl Config {
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
             return Err(ConfigError::Environment { name: "SLACK_API_URL", reason: "must start with https:// or http://".into() });
         }
+        let statuspage = StatusPageEnv::from_lookup(env("STATUSPAGE_API_URL"), &settings.runbooks, &env)
+            .map_err(|reason| ConfigError::Environment { name: "STATUSPAGE_API_URL", reason })?;
         let log_json = env("FIREBREAK_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
         Ok(Self {
             listen,
@@ -103,6 +109,7 @@ impl Config {
             alertmanager_token: env("ALERTMANAGER_TOKEN").map(Secret::new),
             redis_url: env("REDIS_URL").map(Secret::new),
             pager_secrets,
+            statuspage,
         })
     }
 }

@@ -2,7 +2,9 @@
 //! `ALERTMANAGER_TOKEN` bearer token (Alertmanager's `http_config.authorization`).
 //!
 //! The notification is handled before answering, so a 2xx means it is recorded; anything
-//! else makes Alertmanager retry, which the incident's alert-group key makes harmless.
+//! else makes Alertmanager retry, which the incident's alert-group key makes harmless. A pager
+//! webhook an escalation calls is not waited for (it runs in its own task): a slow pager must
+//! not hold the answer past Alertmanager's 10 s timeout and make it send the group again.
 
 use axum::body::Bytes;
 use axum::extract::State;

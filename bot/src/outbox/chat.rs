@@ -3,6 +3,7 @@
 //! their row to be sent — woken by the local sender, or by polling when another replica sent
 //! it. The others (update, topic, pin, files, response_url) wait only while Slack answers at
 //! once, so a healthy Slack keeps the flow's order; under trouble they return once stored.
+//! Announcements (`post_and_forget`) return once stored.
 //! Reads go straight to Slack, unless a 429 has closed their method's gate.
 
 use std::sync::Arc;
@@ -59,6 +60,11 @@ impl OutboxChat {
     /// stays queued (it is stored: not lost) and `Ok` returns without waiting any longer.
     async fn send_soon(&self, call: NewCall) -> Result<(), ChatError> {
         let id = self.enqueue(call).await?;
+        self.settle(id).await
+    }
+
+    /// Waits for queued call `id` as [`OutboxChat::send_soon`] does.
+    async fn settle(&self, id: i64) -> Result<(), ChatError> {
         let deadline = tokio::time::Instant::now() + SETTLE_WAIT;
         self.wait(id, Some(deadline)).await.map(drop)
     }
@@ -153,6 +159,13 @@ impl Chat for OutboxChat {
         slack_chat::posted_ts(&self.send_and_wait(call).await?)
     }
 
+    async fn post_and_forget(&self, channel: &ChannelId, reply: &Reply) -> Result<(), ChatError> {
+        // Stored is enough: the sender delivers it at the lane's pace, in order, and nobody
+        // waits for its `ts` (nor behind the other posts queued in that channel).
+        let call = NewCall::new(lane(channel), "chat.postMessage", slack_chat::post_args(channel, None, reply)).with_urgency(reply.urgency);
+        self.enqueue(call).await.map(drop)
+    }
+
     async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError> {
         let call = NewCall::new(lane(channel), "chat.update", slack_chat::update_args(channel, ts, reply)).with_urgency(reply.urgency);
         self.send_soon(call).await
@@ -207,6 +220,14 @@ impl Chat for OutboxChat {
         // A malformed URL would never work: refused now, not queued.
         url::Url::parse(response_url).map_err(|_| ChatError::Refused("invalid_response_url".into()))?;
         let args = json!({ "url": response_url, "body": render::response_body(reply) });
-        self.send_soon(NewCall::new(RESPONSE_URL_LANE, RESPOND, args).with_urgency(reply.urgency)).await
+        match self.enqueue(NewCall::new(RESPONSE_URL_LANE, RESPOND, args).with_urgency(reply.urgency)).await {
+            Ok(id) => self.settle(id).await,
+            // The database is out of reach, and what the person must hear is most often just
+            // that: answer them directly, once (not durably), rather than not at all.
+            Err(error) => {
+                tracing::warn!(%error, "could not queue an answer to a response_url; sending it directly");
+                self.direct.respond(response_url, reply).await
+            }
+        }
     }
 }

@@ -105,3 +105,6 @@ pub struct Queued {
 pub(crate) fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
+
+#[cfg(test)]
+mod tests;

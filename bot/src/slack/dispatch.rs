@@ -25,6 +25,13 @@ pub fn outcome_reply(name: &'static str, result: Result<Option<Reply>, CommandEr
         Err(CommandError::Internal(cause)) => {
             let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
             tracing::error!(command = name, error.reference = %reference, error.cause = %cause, "command failed");
+            // An outage the person can do nothing about but wait: say so plainly, so that they
+            // try again later rather than report a bug (or believe it was done).
+            if crate::store::is_unreachable_message(&cause) {
+                return Some(Reply::ephemeral(format!(
+                    ":x: Firebreak cannot reach its database right now, so this was not recorded. Please try again in a moment (reference `{reference}`)."
+                )));
+            }
             Some(Reply::ephemeral(format!(
                 ":x: Something went wrong on Firebreak's side (reference `{reference}`). Nothing half-done was left behind; please try again."
             )))
@@ -80,5 +87,23 @@ async fn deliver_later(ctx: &Context, name: &'static str, response_url: Option<S
     };
     if let Err(error) = ctx.chat.respond(&url, &reply).await {
         tracing::warn!(command = name, %error, "could not deliver the reply through response_url");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(reply: Option<Reply>) -> String {
+        reply.map(|r| r.text).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_said_plainly_other_failures_generically() {
+        let down = CommandError::Internal(format!("store unavailable: reading: {} (pool timed out)", crate::store::UNREACHABLE));
+        let told = text(outcome_reply("note", Err(down)));
+        assert!(told.contains("cannot reach its database") && told.contains("try again"), "{told}");
+        let other = text(outcome_reply("note", Err(CommandError::Internal("a bug".into()))));
+        assert!(other.contains("Something went wrong") && !other.contains("database"), "{other}");
     }
 }

@@ -8,7 +8,9 @@
 //! handled again (`firebreak_slack_redeliveries_total{transport="events_api"}`); one that
 //! another replica is handling right now is answered 503, so that Slack delivers it again
 //! later — by then it is done, or that replica died and the redelivery is handled here
-//! (`firebreak_slack_deliveries_deferred_total{transport="events_api"}`).
+//! (`firebreak_slack_deliveries_deferred_total{transport="events_api"}`). One whose handling
+//! failed within the budget (the database is down) is answered 503 too, and released, so that
+//! Slack's retry records it once the database is back (logged as "event not recorded").
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -110,16 +112,20 @@ pub async fn handle(state: &AppState, body: &[u8]) -> Response {
                         Ok(outcome) => {
                             deliveries.done(&key).await;
                             tracing::debug!(slack.event_id = %event_id, ?outcome, "event handled");
+                            true
                         }
                         Err(error) => {
                             // A later redelivery (or Slack's retry) may then record it.
                             deliveries.release(&key).await;
                             tracing::warn!(slack.event_id = %event_id, %error, "event not recorded");
+                            false
                         }
                     }
                 });
                 // Past the budget the task goes on by itself and Slack gets its ack in time.
-                let _ = tokio::time::timeout(ACK_BUDGET, &mut task).await;
+                if let Ok(Ok(false)) = tokio::time::timeout(ACK_BUDGET, &mut task).await {
+                    return not_recorded();
+                }
             }
             StatusCode::OK.into_response()
         }
@@ -133,6 +139,13 @@ fn deferred(event_id: &str) -> Response {
     metrics::counter!("firebreak_slack_deliveries_deferred_total", "transport" => "events_api").increment(1);
     tracing::debug!(slack.event_id = %event_id, "event in hand on another replica; Slack is asked to deliver it again");
     (StatusCode::SERVICE_UNAVAILABLE, "this event is being handled by another Firebreak replica; deliver it again later").into_response()
+}
+
+/// The answer to a delivery that could not be recorded (the database is down, Slack could not
+/// be read): not a 2xx, so that Slack delivers it again — its retries come after about a
+/// minute and five — instead of Firebreak losing it behind an ack.
+fn not_recorded() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "Firebreak could not record this event right now; deliver it again later").into_response()
 }
 
 /// The channel activity an event reports, if it is one Firebreak records.

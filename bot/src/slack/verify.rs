@@ -4,14 +4,10 @@
 //! checked with slack-morphism's verifier (HMAC-SHA256 over `v0:{timestamp}:{body}`, timestamp
 //! within 5 minutes), and handed on unchanged. Rejections record nothing.
 
-use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
-
-use crate::state::AppState;
 
 /// Largest Slack request accepted. Interaction payloads carry the whole message they came
 /// from (up to 50 blocks), so this is generous; anything bigger is not from Slack.
@@ -67,19 +63,21 @@ fn fresh(timestamp: &str, now: i64) -> bool {
     age.is_some_and(|age| age <= SlackEventSignatureVerifier::MAX_TIMESTAMP_AGE_SECONDS)
 }
 
-/// Middleware: verifies the signature and passes the request on with its body intact.
-pub async fn verify_slack_signature(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, VerifyError> {
-    let (parts, body) = request.into_parts();
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let signature = header(SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER);
-    let timestamp = header(SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP);
+/// Reads a Slack request's body within [`MAX_SLACK_BODY`] and checks it against the request's
+/// signature headers; the verified bytes. Called by each Slack route's handler (see
+/// `http::slack_route`) rather than by a middleware layer, which would cost every request a
+/// clone of the boxed route, of the state and a boxed future.
+pub async fn signed_body(verifier: &SlackEventSignatureVerifier, headers: &HeaderMap, body: Body) -> Result<Bytes, VerifyError> {
     let bytes = to_bytes(body, MAX_SLACK_BODY).await.map_err(|_| VerifyError::TooLarge)?;
-    let (Some(signature), Some(timestamp)) = (signature, timestamp) else {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(signature), Some(timestamp)) =
+        (header(SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER), header(SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP))
+    else {
         return Err(VerifyError::MissingHeaders);
     };
     let text = std::str::from_utf8(&bytes).map_err(|_| VerifyError::NotUtf8)?;
-    check(&state.verifier, &signature, &timestamp, text)?;
-    Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
+    check(verifier, signature, timestamp, text)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

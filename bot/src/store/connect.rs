@@ -11,6 +11,12 @@ use super::{Backend, SqlStore, migrations};
 /// Every connection of one SQLite file shares one write lock, so a handful is plenty.
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
+/// How long a Postgres operation waits for a connection. sqlx's default (30 s) keeps retrying
+/// a refused connection that long, so a database that is down held every Slack ack and every
+/// background round; this fails them while Slack still waits for its ack (the commands' budget
+/// is 2 s), so the person is told, and an Events API delivery is refused to be retried. A
+/// healthy pool hands out a connection in milliseconds.
+const POSTGRES_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Run on every new SQLite connection. `busy_timeout` (ms) makes a writer wait for the one
 /// holding the lock instead of failing at once; sqlx's own default is 5 s.
@@ -95,7 +101,7 @@ async fn open_pool(target: &Target) -> anyhow::Result<AnyPool> {
     let (options, what) = match target.backend {
         Backend::Sqlite => (sqlite_pool_options(target.in_memory), "the SQLite database"),
         Backend::Postgres => (
-            AnyPoolOptions::new().max_connections(POSTGRES_MAX_CONNECTIONS),
+            AnyPoolOptions::new().max_connections(POSTGRES_MAX_CONNECTIONS).acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT),
             "the Postgres database",
         ),
     };

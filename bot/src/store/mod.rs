@@ -86,10 +86,35 @@ impl SqlStore {
     }
 }
 
+/// Part of the message of every `Unavailable` caused by the database being out of reach (down,
+/// restarting, no connection in time) rather than by a statement it refused: the Slack edge
+/// looks for it to tell the person plainly ([`is_unreachable_message`]).
+pub const UNREACHABLE: &str = "database unreachable";
+
+/// Whether an error message (a `StoreError`, or a command error made from one) says that the
+/// database was out of reach.
+pub fn is_unreachable_message(message: &str) -> bool {
+    message.contains(UNREACHABLE)
+}
+
 /// Turns a sqlx error into `Unavailable`, saying what was being done. sqlx errors carry no
 /// connection URL, so no password can leak through the message.
 fn unavailable(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Unavailable(format!("{context}: {error}"))
+    move |error| match is_unreachable(&error) {
+        true => StoreError::Unavailable(format!("{context}: {UNREACHABLE} ({error})")),
+        false => StoreError::Unavailable(format!("{context}: {error}")),
+    }
+}
+
+/// Errors that say nothing about the statement, only that the server could not be used: no
+/// connection (refused, timed out, closed pool), a broken one, or Postgres shutting down or
+/// starting up (SQLSTATE classes 08, connection exception, and 57, operator intervention).
+fn is_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
+    }
 }
 
 #[async_trait]
@@ -186,5 +211,26 @@ impl RemediationStore for SqlStore {
 
     async fn interrupt_expired(&self, at: jiff::Timestamp) -> Result<Vec<RequestId>, StoreError> {
         requests::interrupt_expired(&self.pool, at).await
+    }
+}
+
+#[cfg(test)]
+mod unreachable_tests {
+    use super::*;
+
+    #[test]
+    fn only_errors_of_reach_are_marked_unreachable() {
+        let message = |error: sqlx::Error| match unavailable("reading")(error) {
+            StoreError::Unavailable(message) => message,
+            StoreError::Conflict => String::new(),
+        };
+        for error in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into())] {
+            assert!(is_unreachable_message(&message(error)));
+        }
+        let refused = message(sqlx::Error::RowNotFound);
+        assert!(refused.starts_with("reading: ") && !is_unreachable_message(&refused), "{refused}");
+        // Through the command error the Slack edge sees.
+        let command_error = firebreak_commands::CommandError::from(StoreError::Unavailable(message(sqlx::Error::PoolTimedOut)));
+        assert!(is_unreachable_message(&command_error.to_string()));
     }
 }

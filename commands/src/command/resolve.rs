@@ -17,5 +17,6 @@ pub(super) async fn execute(ctx: &Context, inv: &Invocation, summary: Option<Str
     .await?;
     let incident = current_incident(ctx, inv).await?;
     let share_warning = share_on_resolve(ctx, &incident).await;
+    crate::remediation::statuspage_resolve::spawn_resolve_posted(ctx, &incident);
     Ok(warning.or(share_warning))
 }

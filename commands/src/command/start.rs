@@ -172,8 +172,10 @@ async fn set_up_channel(ctx: &Context, inv: &Invocation, mut incident: Incident,
         Err(error) => failed("post the incident card", error, &mut events),
     }
     if let (true, Some(broadcast)) = (incident.severity.is_major(), ctx.settings.broadcast_channel.as_ref()) {
-        match ctx.chat.post(broadcast, &announcement(&incident, channel)).await {
-            Ok(_) => events.push(EventKind::Announced { channel: broadcast.clone() }),
+        // Queued, not awaited: the broadcast channel is paced (about one post a second), and
+        // the requester's confirmation must not wait behind other incidents' announcements.
+        match ctx.chat.post_and_forget(broadcast, &announcement(&incident, channel)).await {
+            Ok(()) => events.push(EventKind::Announced { channel: broadcast.clone() }),
             Err(error) => failed("announce in the broadcast channel", error, &mut events),
         }
     }

@@ -52,8 +52,10 @@ pub async fn escalate(ctx: &Context, incident: &Incident, level: usize, why: Esc
     if let Some(channel) = &incident.channel {
         tell_channel(ctx, incident, channel, config, &why, &paged).await;
     }
-    // After Slack, so the channel hears of the escalation even while a pager is slow to answer.
-    super::page::call_webhook(ctx, incident, level, config, &why.reason).await;
+    // After Slack, so the channel hears of the escalation first; and in the background, so a
+    // slow pager (up to three 5 s attempts) holds up nobody — not Alertmanager's webhook
+    // request (which times out at 10 s and then retries), a timer round nor a slash command.
+    super::page::spawn_webhook(ctx, incident, level, config, &why.reason);
     Ok(true)
 }
 

@@ -55,8 +55,18 @@ impl Page {
     }
 }
 
+/// Pages `config`'s webhook, if it has one, in a task of its own; the outcome is recorded
+/// (and a failure said in the channel) when the pager has answered.
+pub(super) fn spawn_webhook(ctx: &Context, incident: &Incident, level: usize, config: &EscalationLevel, reason: &str) {
+    if config.webhook.is_none() {
+        return;
+    }
+    let (ctx, incident, config, reason) = (ctx.clone(), incident.clone(), config.clone(), reason.to_owned());
+    tokio::spawn(async move { call_webhook(&ctx, &incident, level, &config, &reason).await });
+}
+
 /// Pages `config`'s webhook, if it has one, and records the outcome once per level.
-pub(super) async fn call_webhook(ctx: &Context, incident: &Incident, level: usize, config: &EscalationLevel, reason: &str) {
+async fn call_webhook(ctx: &Context, incident: &Incident, level: usize, config: &EscalationLevel, reason: &str) {
     let Some(webhook) = &config.webhook else { return };
     let page = Page::new(incident, level, config, reason, ctx.clock.now());
     let outcome = ctx.paging.page(webhook, &page).await;

@@ -77,6 +77,20 @@ impl World {
         let events = self.store.timeline(IncidentId(1)).await.unwrap_or_default();
         events.iter().filter(|e| e.kind.key() == key).map(|e| e.kind.describe()).collect()
     }
+
+    /// Waits for the pager's outcome: pages are sent in a task of their own (see
+    /// `page::spawn_webhook`), so the escalation returns before the pager answers.
+    async fn pager_answered(&self) {
+        for _ in 0..1000 {
+            let notified = self.events("pager_notified").await;
+            // A failure is said in the channel after it is recorded.
+            if notified.first().is_some_and(|n| !n.starts_with("could NOT") || self.posted("NOT reached") > 0) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("the pager's outcome was never recorded");
+    }
 }
 
 fn world() -> World {
@@ -106,6 +120,7 @@ async fn reaching_a_level_with_a_webhook_pages_it_once_with_the_incident() {
     w.said("escalate customers report errors").await;
     assert!(w.paging.pages().is_empty(), "Level 2 has no webhook");
     w.said("escalate checkout is down everywhere").await;
+    w.pager_answered().await;
     let pages = w.paging.pages();
     assert_eq!(pages.len(), 1);
     let (hook, page) = &pages[0];
@@ -128,6 +143,7 @@ async fn a_pager_that_was_not_reached_is_said_in_the_channel_and_on_the_timeline
     let w = declared().await;
     w.paging.fail_next(PagingError::Refused { status: 503, attempts: 3, detail: "service unavailable".into() });
     w.said("escalate data-integrity").await;
+    w.pager_answered().await;
     assert_eq!(w.posted("*The pager of Level 3 (Engineering Manager) was NOT reached* — the pager answered HTTP 503 after 3 attempt(s): service unavailable"), 1);
     let urgent = w.chat.calls().iter().any(|c| matches!(c, ChatCall::Post(_, r) if r.text.contains("NOT reached") && r.urgency == crate::reply::Urgency::Urgent));
     assert!(urgent, "the failure goes ahead of bulk output");
@@ -142,6 +158,7 @@ async fn escalate_with_a_flag_raises_it_and_reaches_its_level_once() {
     assert_eq!(w.events("flag_raised").await, ["raised the data-integrity flag: replica checksums differ"]);
     assert_eq!(w.events("escalated").await, ["escalated to Level 3 (Engineering Manager): data-integrity flag — replica checksums differ"]);
     assert_eq!(w.posted("*Escalated to Level 3 (Engineering Manager)* — data-integrity flag"), 1);
+    w.pager_answered().await;
     let again = w.said("escalate DATA-INTEGRITY still differ").await;
     assert!(again.contains("reached already"), "{again}");
     assert_eq!((w.events("flag_raised").await.len(), w.events("escalated").await.len(), w.paging.pages().len()), (1, 1, 1));
@@ -169,5 +186,6 @@ async fn an_alert_carrying_the_flag_label_raises_the_flag_once() {
     let escalated = w.events("escalated").await;
     assert_eq!(escalated.len(), 2, "{escalated:?}");
     assert!(escalated[1].starts_with("escalated to Level 3 (Engineering Manager): data-integrity flag — alert `NerfServiceDown`"), "{escalated:?}");
+    w.pager_answered().await;
     assert_eq!(w.paging.pages().len(), 1);
 }

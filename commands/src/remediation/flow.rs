@@ -8,7 +8,7 @@ use jiff::SignedDuration;
 use super::{card, lease};
 use super::policy::{Refusal, RunCounts};
 use super::request::{Move, NewRequest, RemediationRequest, RequestId, RequestState};
-use super::{ActionOutcome, ActionTarget, RunbookAction};
+use super::{ActionError, ActionOutcome, ActionTarget, Executor, PostedIncident, RunbookAction};
 use crate::diagnostics::runbook::Runbook;
 use crate::diagnostics::runner::run_checks;
 use crate::engine::{current_incident, CommandError, Context, Invocation};
@@ -62,12 +62,16 @@ pub async fn request(ctx: &Context, inv: &Invocation, name: &str) -> Result<Opti
 }
 
 async fn preview(ctx: &Context, target: &ActionTarget) -> String {
-    if matches!(target, ActionTarget::DockerRestart { .. } | ActionTarget::ComposeRestart { .. }) {
-        return "Docker has no dry run; the container(s) will be restarted.".to_owned();
-    }
-    match ctx.actions.cluster.preview(target).await {
-        Ok(preview) => format!("server-side dry run: {preview}"),
-        Err(error) => format!(":warning: dry run failed: {error}"),
+    match target.executor() {
+        Executor::Containers => "Docker has no dry run; the container(s) will be restarted.".to_owned(),
+        Executor::StatusPage => match ctx.actions.status_page.preview(target).await {
+            Ok(preview) => preview,
+            Err(error) => format!(":warning: {error}"),
+        },
+        Executor::Cluster => match ctx.actions.cluster.preview(target).await {
+            Ok(preview) => format!("server-side dry run: {preview}"),
+            Err(error) => format!(":warning: dry run failed: {error}"),
+        },
     }
 }
 
@@ -148,27 +152,62 @@ async fn in_approver_group(ctx: &Context, action: &RunbookAction, user: &crate::
 /// replaces the card with the evidence.
 async fn run(ctx: &Context, inv: &Invocation, incident: &Incident, request: &RemediationRequest, action: &RunbookAction) -> Result<Option<Reply>, CommandError> {
     let target = &action.spec.target;
-    let docker = matches!(target, ActionTarget::DockerRestart { .. } | ActionTarget::ComposeRestart { .. });
-    let executed = if docker { ctx.actions.containers.execute(target).await } else { ctx.actions.cluster.execute(target).await };
+    let executor = target.executor();
+    let mut posted: Option<PostedIncident> = None;
+    let executed = match executor {
+        Executor::Cluster => ctx.actions.cluster.execute(target).await,
+        Executor::Containers => ctx.actions.containers.execute(target).await,
+        Executor::StatusPage => ctx.actions.status_page.create(target).await.map(|incident| posted.insert(incident).outcome()),
+    };
     let outcome = executed.unwrap_or_else(|e| ActionOutcome { success: false, summary: e.to_string(), evidence: vec![] });
     let end = if outcome.success { RequestState::Succeeded } else { RequestState::Failed };
     ctx.requests.move_request(request.id, &mv(RequestState::Running, end, None, ctx, Some(outcome.summary.clone()))).await?;
     let finished = EventKind::RemediationFinished { request: request.id.0, action: request.action.clone(), success: outcome.success, summary: outcome.summary.clone() };
     record(ctx, inv, incident, finished).await?;
+    if let Some(posted) = &posted {
+        // What resolving the incident will resolve on the page.
+        let kind = EventKind::StatusPagePosted {
+            request: request.id.0,
+            action: request.action.clone(),
+            incident_id: posted.id.clone(),
+            status: posted.status.clone(),
+            shortlink: posted.shortlink.clone(),
+        };
+        record(ctx, inv, incident, kind).await?;
+    }
     // Summaries and evidence come from Kubernetes and Docker: escaped where they become mrkdwn.
     let mut lines = vec![format!("`{}`", escape(&target.describe())), format!("Result: {}", escape(&outcome.summary))];
     lines.extend(outcome.evidence.iter().map(|line| escape(line).into_owned()));
     if outcome.success {
-        let verified = if docker { ctx.actions.containers.verify(target, VERIFY_TIMEOUT).await } else { ctx.actions.cluster.verify(target, VERIFY_TIMEOUT).await };
+        let verified = match (executor, &posted) {
+            (Executor::Cluster, _) => ctx.actions.cluster.verify(target, VERIFY_TIMEOUT).await,
+            (Executor::Containers, _) => ctx.actions.containers.verify(target, VERIFY_TIMEOUT).await,
+            (Executor::StatusPage, Some(incident)) => ctx.actions.status_page.verify(target, incident).await,
+            (Executor::StatusPage, None) => Err(ActionError::Failed("no Statuspage incident to read back".into())),
+        };
         let verified = verified.unwrap_or_else(|e| ActionOutcome { success: false, summary: e.to_string(), evidence: vec![] });
         let kind = EventKind::RemediationVerified { request: request.id.0, action: request.action.clone(), success: verified.success, summary: verified.summary.clone() };
         record(ctx, inv, incident, kind).await?;
         lines.push(format!("Verification: {}", escape(&verified.summary)));
-        lines.extend(health_checks(ctx, &request.runbook).await);
+        match &posted {
+            // A public statement: said in the channel too, not only on the card.
+            Some(posted) => tell_posted(ctx, incident, posted).await,
+            None => lines.extend(health_checks(ctx, &request.runbook).await),
+        }
     }
     let headline = if outcome.success { ":white_check_mark: Succeeded" } else { ":x: Failed" };
     respond(ctx, inv, &card::settled(request, &request.action, &format!("{headline} — approved by {}", inv.user.mention()), &lines)).await;
     Ok(None)
+}
+
+/// Says in the incident channel what is now on the public status page, with its link.
+async fn tell_posted(ctx: &Context, incident: &Incident, posted: &PostedIncident) {
+    let Some(channel) = &incident.channel else { return };
+    let link = posted.shortlink.as_deref().map(|l| format!(" — {}", escape(l))).unwrap_or_default();
+    let text = format!(":mega: Posted on the status page: *{}* ({}){link}", escape(&posted.name), escape(&posted.status));
+    if let Err(error) = ctx.chat.post(channel, &Reply::in_channel(text)).await {
+        tracing::warn!(incident.id = %incident.id, %error, "could not say the status-page incident was posted");
+    }
 }
 
 /// The runbook's `http` checks again, as the seed's "Verify Recovery" step.

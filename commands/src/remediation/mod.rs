@@ -8,6 +8,8 @@
 //! - [`policy`] — who may approve, the two-person rule, run limits; fail-closed.
 //! - [`flow`] — request, approve, deny, run once, verify; [`card`] — the approval card.
 //! - [`lease`] — the running replica's lease on a run; dead replicas' runs marked interrupted once.
+//! - [`statuspage`] — `StatusPageActions`: a public incident on Statuspage, posted once;
+//!   [`statuspage_resolve`] — resolved there when the incident is.
 
 pub mod card;
 pub mod flow;
@@ -16,9 +18,12 @@ pub mod policy;
 pub mod ports;
 pub mod request;
 pub mod spec;
+pub mod statuspage;
+pub mod statuspage_resolve;
 
 pub use ports::{ActionError, ClusterActions, ContainerActions, Outcome as ActionOutcome};
-pub use spec::{ActionSpec, ActionTarget};
+pub use spec::{ActionSpec, ActionTarget, Executor};
+pub use statuspage::{PostedIncident, StatusPageActions};
 
 /// An action of a runbook with the rules for approving it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,3 +34,5 @@ pub struct RunbookAction {
 
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod tests_statuspage;

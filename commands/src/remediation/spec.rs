@@ -34,6 +34,10 @@ pub enum ActionTarget {
     DockerRestart { container: String },
     /// `docker compose restart <service>`: every container of the service.
     ComposeRestart { project: Option<String>, service: String },
+    /// `curl -X POST https://api.statuspage.io/v1/pages/<page_id>/incidents`: a public
+    /// incident on Atlassian Statuspage. Its text is the runbook's, never the chat's; the API
+    /// key is read from the environment variable `token_env`.
+    StatusPageIncident { page_id: String, token_env: String, name: String, status: String, body: Option<String> },
 }
 
 impl ActionTarget {
@@ -47,6 +51,7 @@ impl ActionTarget {
             Self::MaintenanceMode { .. } => "maintenance_mode",
             Self::DockerRestart { .. } => "docker_restart",
             Self::ComposeRestart { .. } => "compose_restart",
+            Self::StatusPageIncident { .. } => "statuspage_incident",
         }
     }
 
@@ -70,11 +75,36 @@ impl ActionTarget {
                 Some(project) => format!("docker compose -p {project} restart {service}"),
                 None => format!("docker compose restart {service}"),
             },
+            // The key's variable, never its value.
+            Self::StatusPageIncident { page_id, token_env, name, status, body } => {
+                let body = body.as_deref().map(|b| format!(" -d \"incident[body]={b}\"")).unwrap_or_default();
+                format!(
+                    "curl -X POST https://api.statuspage.io/v1/pages/{page_id}/incidents -H \"Authorization: OAuth ${token_env}\" \
+                     -d \"incident[name]={name}\" -d \"incident[status]={status}\"{body}"
+                )
+            }
         }
     }
 
-    pub const KINDS: [&'static str; 7] = [
+    /// Which port carries the action out.
+    pub fn executor(&self) -> Executor {
+        match self {
+            Self::DockerRestart { .. } | Self::ComposeRestart { .. } => Executor::Containers,
+            Self::StatusPageIncident { .. } => Executor::StatusPage,
+            _ => Executor::Cluster,
+        }
+    }
+
+    pub const KINDS: [&'static str; 8] = [
         "k8s_rollout_restart", "k8s_scale", "k8s_set_resources", "k8s_rollout_undo", "maintenance_mode", "docker_restart",
-        "compose_restart",
+        "compose_restart", "statuspage_incident",
     ];
+}
+
+/// The port an action runs through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Executor {
+    Cluster,
+    Containers,
+    StatusPage,
 }

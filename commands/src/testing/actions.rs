@@ -7,13 +7,15 @@ use async_trait::async_trait;
 
 use super::lock;
 use crate::engine::RemediationPorts;
-use crate::remediation::{ActionError, ActionOutcome, ActionTarget, ClusterActions, ContainerActions};
+use crate::remediation::{ActionError, ActionOutcome, ActionTarget, ClusterActions, ContainerActions, PostedIncident, StatusPageActions};
 
 #[derive(Debug, Default)]
 pub struct RecordingActions {
     pub executed: Mutex<Vec<ActionTarget>>,
     /// Executions wait this long, so concurrent approvals overlap.
     pub delay: Mutex<Duration>,
+    /// Status-page incidents set to resolved.
+    pub resolved: Mutex<Vec<String>>,
 }
 
 impl RecordingActions {
@@ -56,6 +58,32 @@ impl ContainerActions for RecordingActions {
     }
 }
 
+#[async_trait]
+impl StatusPageActions for RecordingActions {
+    async fn preview(&self, action: &ActionTarget) -> Result<String, ActionError> {
+        Ok(format!("would post {}", action.kind()))
+    }
+    async fn create(&self, action: &ActionTarget) -> Result<PostedIncident, ActionError> {
+        self.run(action).await?;
+        let (name, status) = match action {
+            ActionTarget::StatusPageIncident { name, status, .. } => (name.clone(), status.clone()),
+            other => (other.kind().to_owned(), "investigating".to_owned()),
+        };
+        Ok(PostedIncident { id: "p0st3d1d".into(), name, status, shortlink: Some("https://stspg.io/t3st".into()), found_by_lookup: None })
+    }
+    async fn verify(&self, _: &ActionTarget, posted: &PostedIncident) -> Result<ActionOutcome, ActionError> {
+        Ok(ActionOutcome { success: true, summary: format!("Statuspage shows incident {} as {}", posted.id, posted.status), evidence: vec![] })
+    }
+    async fn resolve(&self, action: &ActionTarget, incident_id: &str) -> Result<PostedIncident, ActionError> {
+        lock(&self.resolved).push(incident_id.to_owned());
+        let name = match action {
+            ActionTarget::StatusPageIncident { name, .. } => name.clone(),
+            other => other.kind().to_owned(),
+        };
+        Ok(PostedIncident { id: incident_id.to_owned(), name, status: "resolved".into(), shortlink: Some("https://stspg.io/t3st".into()), found_by_lookup: None })
+    }
+}
+
 pub fn ports(actions: Arc<RecordingActions>) -> RemediationPorts {
-    RemediationPorts { cluster: actions.clone(), containers: actions }
+    RemediationPorts { cluster: actions.clone(), containers: actions.clone(), status_page: actions }
 }

@@ -6,6 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::routing::{any, post};
 
+use super::faults::Delay;
 use super::reply::Reply;
 use super::state::{Shared, lock};
 use super::{files, pipeline, request, response_url};
@@ -28,8 +29,27 @@ async fn web_api(
     body: Bytes,
 ) -> Reply {
     let request = request::decode(&headers, query.as_deref(), &body);
-    let mut state = lock(&shared);
-    pipeline::answer(&mut state, &method, &request)
+    let delay = lock(&shared).faults.take_delay(&method);
+    match delay {
+        None => pipeline::answer(&mut lock(&shared), &method, &request),
+        Some(delay) => answer_late(shared, method, request, delay).await,
+    }
+}
+
+/// Answers a call armed with a delay. The work runs in a task of its own, so that it completes
+/// (and is recorded) even when the caller drops the connection: a slow Slack still acts.
+async fn answer_late(shared: Shared, method: String, request: request::Request, delay: Delay) -> Reply {
+    let task = tokio::spawn(async move {
+        if delay.acts_at_once {
+            let reply = pipeline::answer(&mut lock(&shared), &method, &request);
+            tokio::time::sleep(delay.by).await;
+            reply
+        } else {
+            tokio::time::sleep(delay.by).await;
+            pipeline::answer(&mut lock(&shared), &method, &request)
+        }
+    });
+    task.await.unwrap_or_else(|_| Reply::http_error(500))
 }
 
 async fn response(

@@ -1,7 +1,8 @@
 //! Pager webhooks and the data-integrity flag in the running app: an alert labelled
 //! `firebreak_flag: data-integrity` reaches the level that lists the flag, whose webhook (a
 //! real local HTTP server, answering 503 once) gets the page once; a pager that cannot be
-//! reached is said in the channel and on the timeline.
+//! reached is said in the channel and on the timeline. Paging is off the alert webhook's
+//! request path: a pager that hangs does not hold Alertmanager's answer.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -95,6 +96,8 @@ async fn a_flagged_alert_pages_the_level_through_its_webhook_once(backend: Backe
     let incident = app.open_incidents().await.remove(0);
     let channel = incident.channel.clone().unwrap_or_else(|| panic!("no channel")).as_str().to_owned();
 
+    // The page runs in the background: its outcome is on the timeline once the pager answered.
+    wait_for_event(&app, &incident, "pager_notified").await;
     let bodies = pager.bodies();
     assert_eq!(bodies.len(), 2, "one page, retried once after the 503: {bodies:?}");
     assert_eq!(bodies[0], bodies[1]);
@@ -138,4 +141,80 @@ async fn a_pager_that_cannot_be_reached_is_said_in_the_channel(backend: Backend)
     app.slack.assert_faithful();
 }
 
-on_both_backends!(a_flagged_alert_pages_the_level_through_its_webhook_once, a_pager_that_cannot_be_reached_is_said_in_the_channel);
+/// Polls the incident's timeline until an event of `kind` is on it.
+async fn wait_for_event(app: &TestApp, incident: &firebreak_commands::incident::Incident, kind: &str) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let events = app.store.timeline(incident.id).await.unwrap_or_else(|e| panic!("{e}"));
+        let found: Vec<String> = events.iter().filter(|e| e.kind.key() == kind).map(|e| e.kind.describe()).collect();
+        if !found.is_empty() {
+            return found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no {kind} on the timeline");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A pager that holds every page until the test releases it.
+#[derive(Clone)]
+struct HeldPager {
+    received: Arc<Mutex<usize>>,
+    release: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+async fn hold(State(pager): State<HeldPager>) -> StatusCode {
+    *pager.received.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    let mut released = pager.release.subscribe();
+    let _ = released.wait_for(|released| *released).await;
+    StatusCode::ACCEPTED
+}
+
+impl HeldPager {
+    async fn start() -> (Self, String) {
+        let pager = Self { received: Arc::default(), release: Arc::new(tokio::sync::watch::channel(false).0) };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let app = axum::Router::new().route("/page", post(hold)).with_state(pager.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (pager, format!("http://127.0.0.1:{port}/page"))
+    }
+
+    fn received(&self) -> usize {
+        *self.received.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+async fn a_hanging_pager_does_not_hold_the_alert_webhook(backend: Backend) {
+    let (pager, url) = HeldPager::start().await;
+    let Some(app) = spawn_with_pager(backend, url).await else { return };
+    let mut payload: Value = serde_json::from_str(FIXTURE).unwrap_or_else(|e| panic!("{e}"));
+    payload["alerts"][0]["labels"]["firebreak_flag"] = "data-integrity".into();
+    let request = app.http.post(format!("{}/hooks/alertmanager", app.base_url)).bearer_auth(ALERTMANAGER_TOKEN).json(&payload);
+    // The pager answers nothing until released, so an answer here came before the page's.
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let incident = app.open_incidents().await.remove(0);
+    let timeline = app.store_timeline(incident.id).await;
+    assert_eq!(timeline.iter().filter(|k| *k == "escalated").count(), 1, "the escalation is recorded before the answer: {timeline:?}");
+    assert!(!timeline.iter().any(|k| k == "pager_notified"), "the webhook answered only after the pager did: {timeline:?}");
+
+    // The page was under way all along; released, it completes and is recorded as reached.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while pager.received() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the pager was never called");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pager.release.send_replace(true);
+    let notified = wait_for_event(&app, &incident, "pager_notified").await;
+    assert_eq!(notified.len(), 1, "{notified:?}");
+    assert!(notified[0].starts_with("paged Level 3 (Engineering Manager) through its pager webhook (HTTP 202"), "{notified:?}");
+    let channel = incident.channel.clone().unwrap_or_else(|| panic!("no channel")).as_str().to_owned();
+    assert!(!channel_texts(&app, &channel).iter().any(|t| t.contains("NOT reached")));
+    app.slack.assert_faithful();
+}
+
+on_both_backends!(
+    a_flagged_alert_pages_the_level_through_its_webhook_once,
+    a_pager_that_cannot_be_reached_is_said_in_the_channel,
+    a_hanging_pager_does_not_hold_the_alert_webhook
+);

@@ -9,48 +9,13 @@ use firebreak_commands::ids::IncidentId;
 use firebreak_commands::ports::RemediationStore;
 use firebreak_commands::remediation::request::{RequestId, RequestState};
 use firebreak_tests::backend::Backend;
-use firebreak::adapters::docker::bollard::Docker;
 use firebreak::adapters::docker::DockerHost;
-use firebreak_tests::containers::{start, unique, Cleanup};
-use firebreak_tests::docker_images::ensure_busybox_image;
+use firebreak_tests::containers::{docker_engine, restart_runbook, start, unique, Cleanup};
 use firebreak_tests::fake_slack::FakeSlack;
 use firebreak_tests::redis_server::shared_redis_url;
 use firebreak_tests::spawn::{TestApp, BOT_TOKEN};
 use firebreak_tests::spawn_replica::{deliver_until_acked, post_event_to, spawn_replica_process, ReplicaSetup};
 use serde_json::{json, Value};
-
-/// A runbook whose one action restarts `container`, approved by Bob.
-fn runbook(container: &str) -> String {
-    format!(
-        r#"
-[[runbooks]]
-name = "web"
-description = "web is down"
-services = ["web"]
-
-[[runbooks.actions]]
-name = "restart-web"
-kind = "docker_restart"
-container = "{container}"
-approvers = ["U0BOB"]
-"#
-    )
-}
-
-/// The engine, or `None` (with a notice) when none runs outside CI.
-async fn docker_engine(host: &DockerHost) -> Option<&Docker> {
-    match host.docker().await {
-        Ok(docker) => {
-            ensure_busybox_image(host).await.unwrap_or_else(|e| panic!("could not import the busybox test image: {e:#}"));
-            Some(docker)
-        }
-        Err(error) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("no Docker engine but CI=true: {error}"),
-        Err(error) => {
-            eprintln!("skipping: no Docker engine: {error}");
-            None
-        }
-    }
-}
 
 async fn request_state(app: &TestApp) -> Option<RequestState> {
     app.store.request(RequestId(1)).await.unwrap_or_else(|e| panic!("{e}")).map(|r| r.state)
@@ -79,7 +44,7 @@ async fn a_replica_starting_while_another_runs_a_remediation_leaves_the_run_alon
     let (mut cleanup, container) = (Cleanup::default(), unique("lease"));
     start(docker, &mut cleanup, &container, "trap '' TERM; while true; do sleep 1; done", |_| {}).await;
     let slack = FakeSlack::start(BOT_TOKEN).await;
-    let config = runbook(&container);
+    let config = restart_runbook(&container);
     let setup = ReplicaSetup { database_url: &database_url, slack: &slack, redis_url: None, config: Some(&config), kube_url: None };
     let a = spawn_replica_process(setup).await;
     let channel = a.app.declare("U0ALICE", "start sev1 web is down").await;

@@ -39,8 +39,14 @@ async fn start_opens_a_complete_incident(backend: Backend) {
     let buttons: Vec<&str> = card.blocks[3]["elements"].as_array().into_iter().flatten().filter_map(|b| b["text"]["text"].as_str()).collect();
     assert_eq!(buttons, ["Run diagnostics", "Remediate", "Update status", "Resolve"]);
 
-    let broadcast = app.slack.channel(&broadcast).unwrap_or_else(|| panic!("broadcast channel"));
-    assert!(broadcast.messages.iter().any(|m| m.text.contains("SEV1 declared") && m.text.contains(&format!("<#{}>", channel.id))));
+    // The announcement is queued, not awaited (the broadcast channel is paced): it may arrive
+    // after the confirmation.
+    let link = format!("<#{}>", channel.id);
+    app.slack
+        .wait_for("the announcement", |s| {
+            s.channel(&broadcast).is_some_and(|c| c.messages.iter().any(|m| m.text.contains("SEV1 declared") && m.text.contains(&link)))
+        })
+        .await;
     let confirmation = &app.slack.responses(&response_url)[0];
     assert_eq!(confirmation["response_type"], "ephemeral");
     assert!(confirmation["text"].as_str().unwrap_or_default().contains(&format!("<#{}>", channel.id)));

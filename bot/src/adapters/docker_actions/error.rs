@@ -5,6 +5,7 @@ use firebreak_commands::diagnostics::ProbeError;
 use firebreak_commands::remediation::ActionError;
 
 use crate::adapters::docker::error::{classify, EngineFault};
+use crate::adapters::unanswered::{never_sent, write_unanswered};
 
 /// Maps a bollard error for a remediation; `what` names the container asked about.
 pub(super) fn from_bollard(error: &Error, endpoint: &str, what: &str) -> ActionError {
@@ -14,6 +15,22 @@ pub(super) fn from_bollard(error: &Error, endpoint: &str, what: &str) -> ActionE
         EngineFault::Conflict(m) => ActionError::Refused(format!("Docker engine refused {what}: {m}")),
         EngineFault::Unreachable(m) => ActionError::Unreachable(m),
         EngineFault::Failed(m) => ActionError::Failed(format!("{m} (container {what})")),
+    }
+}
+
+/// Maps the error of a restart (a write): unanswered, it may have been carried out unless the
+/// engine's socket refused the connection.
+pub(super) fn from_bollard_write(error: &Error, endpoint: &str, what: &str) -> ActionError {
+    match from_bollard(error, endpoint, what) {
+        ActionError::Unreachable(m) => {
+            let sent = match error {
+                Error::SocketNotFoundError(_) => false,
+                Error::IOError { err } => !never_sent(err),
+                other => !never_sent(other),
+            };
+            write_unanswered(&m, sent)
+        }
+        other => other,
     }
 }
 
@@ -43,6 +60,10 @@ mod tests {
         assert!(matches!(from_bollard(&denied, "unix:///s", "x"), ActionError::Forbidden(_)));
         let refused = Error::IOError { err: io::Error::from(io::ErrorKind::ConnectionRefused) };
         assert_eq!(from_bollard(&refused, "unix:///s", "x"), ActionError::Unreachable("Docker engine not reachable at unix:///s".into()));
+        let unsent = from_bollard_write(&refused, "unix:///s", "x");
+        assert_eq!(unsent, ActionError::Unreachable("Docker engine not reachable at unix:///s; nothing was changed".into()));
+        let cut_off = from_bollard_write(&Error::RequestTimeoutError, "unix:///s", "x");
+        assert!(matches!(cut_off, ActionError::Unreachable(m) if m.ends_with("the change may have been made: check the target before requesting it again")));
         let conflict = Error::DockerResponseServerError { status_code: 409, message: "is being removed".into() };
         assert!(matches!(from_bollard(&conflict, "unix:///s", "x"), ActionError::Refused(_)));
         assert_eq!(from_probe(ProbeError::Forbidden("s".into())), ActionError::Forbidden("s".into()));

@@ -89,8 +89,13 @@ impl DockerActions {
     async fn restart_one(&self, docker: &Docker, name: &str) -> Result<(bool, String), ActionError> {
         let before = state::started_at(&self.inspect(docker, name).await?);
         let options = RestartContainerOptions { t: Some(STOP_TIMEOUT_SECS), signal: None };
-        docker.restart_container(name, Some(options)).await.map_err(|e| self.map(&e, name))?;
-        let after = state::started_at(&self.inspect(docker, name).await?);
+        docker.restart_container(name, Some(options)).await.map_err(|e| error::from_bollard_write(&e, &self.endpoint, name))?;
+        // Restarted (the engine said so): a failed look afterwards must not read as "nothing
+        // was changed", so it becomes the evidence rather than the error.
+        let after = match self.inspect(docker, name).await {
+            Ok(inspect) => state::started_at(&inspect),
+            Err(e) => return Ok((true, format!("{name}: restarted; StartedAt unknown ({e})"))),
+        };
         let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_owned());
         let changed = after.is_some() && before != after;
         let line = format!("{name}: StartedAt {} → {}", show(&before), show(&after));
@@ -105,6 +110,25 @@ fn selection(action: &ActionTarget) -> Result<Selection, ActionError> {
 #[async_trait]
 impl ContainerActions for DockerActions {
     async fn execute(&self, action: &ActionTarget) -> Result<ActionOutcome, ActionError> {
+        // The engine is read (version, containers, state) before the first restart: see `unanswered`.
+        self.restart(action).await.map_err(crate::adapters::unanswered::before_change)
+    }
+
+    async fn verify(&self, action: &ActionTarget, timeout: Duration) -> Result<ActionOutcome, ActionError> {
+        let selection = selection(action)?;
+        let docker = self.docker().await?;
+        let names = self.resolve(docker, &selection).await?;
+        verify::until_ready(&names, timeout, |name| async move {
+            let inspect = self.inspect(docker, &name).await?;
+            Ok((state::judge(&name, &inspect), state::started_at(&inspect)))
+        })
+        .await
+    }
+}
+
+impl DockerActions {
+    /// `docker restart` of each container the action selects.
+    async fn restart(&self, action: &ActionTarget) -> Result<ActionOutcome, ActionError> {
         let selection = selection(action)?;
         let docker = self.docker().await?;
         let names = self.resolve(docker, &selection).await?;
@@ -124,16 +148,5 @@ impl ContainerActions for DockerActions {
         let success = restarted == names.len();
         let summary = format!("restarted {restarted}/{} container{}", names.len(), if names.len() == 1 { "" } else { "s" });
         Ok(ActionOutcome { success, summary, evidence })
-    }
-
-    async fn verify(&self, action: &ActionTarget, timeout: Duration) -> Result<ActionOutcome, ActionError> {
-        let selection = selection(action)?;
-        let docker = self.docker().await?;
-        let names = self.resolve(docker, &selection).await?;
-        verify::until_ready(&names, timeout, |name| async move {
-            let inspect = self.inspect(docker, &name).await?;
-            Ok((state::judge(&name, &inspect), state::started_at(&inspect)))
-        })
-        .await
     }
 }

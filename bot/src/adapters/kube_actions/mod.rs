@@ -85,11 +85,12 @@ fn not_kubernetes(action: &ActionTarget) -> ActionError {
 #[async_trait]
 impl ClusterActions for KubeActions {
     async fn preview(&self, action: &ActionTarget) -> Result<String, ActionError> {
-        Ok(self.change(action, true).await?.summary)
+        Ok(self.change(action, true).await.map_err(crate::adapters::unanswered::dry_run)?.summary)
     }
 
     async fn execute(&self, action: &ActionTarget) -> Result<ActionOutcome, ActionError> {
-        let change = self.change(action, false).await?;
+        // Every change reads first and writes last: see `unanswered`.
+        let change = self.change(action, false).await.map_err(crate::adapters::unanswered::before_change)?;
         Ok(ActionOutcome { success: true, summary: change.summary, evidence: change.evidence })
     }
 

@@ -5,6 +5,7 @@
 
 mod body;
 
+use crate::adapters::error_chain::chain;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -162,18 +163,6 @@ impl HttpPaging {
         }
         Err(last)
     }
-}
-
-/// An error with its causes ("client error (Connect): tcp connect error: Connection refused").
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

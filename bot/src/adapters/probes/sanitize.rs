@@ -2,19 +2,7 @@
 
 use firebreak_commands::diagnostics::redact::{REDACTED, redact};
 
-/// `error` and its sources as one line, each cause once (libraries often repeat their source).
-pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(error);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
-}
+pub(super) use crate::adapters::error_chain::chain;
 
 /// `text` with the secrets of `url` (the URL itself and its password) removed, then redacted.
 pub(super) fn scrub(text: &str, url: &str) -> String {

@@ -98,7 +98,8 @@ async fn event(state: &AppState, payload: &Value) -> Result<Answer, String> {
     let response = events::handle(state, &body).await;
     match response.status() {
         status if status.is_success() => Ok(Answer::Ack(None)),
-        // The event (by its `event_id`) is in hand on another replica.
+        // The event (by its `event_id`) is in hand on another replica, or could not be
+        // recorded (the database is down): left for Slack to redeliver.
         StatusCode::SERVICE_UNAVAILABLE => Ok(Answer::Later),
         status => Err(format!("the Events API handler answered {status}")),
     }

@@ -14,6 +14,7 @@ use firebreak_tests::backend::Backend;
 use firebreak_tests::fake_kube::{deployment, FakeKube};
 use firebreak_tests::fake_slack::FakeSlack;
 use firebreak_tests::fake_socket_mode::FakeSocketMode;
+use firebreak_tests::fake_statuspage::FakeStatuspage;
 use firebreak_tests::redis_server::shared_redis_url;
 use firebreak_tests::signing;
 use firebreak_tests::spawn::{Answer, TestApp};
@@ -31,6 +32,7 @@ struct Secrets {
     kube_token: &'static str,
     postgres_password: &'static str,
     redis_password: &'static str,
+    statuspage_key: &'static str,
 }
 
 const SECRETS: Secrets = Secrets {
@@ -42,10 +44,11 @@ const SECRETS: Secrets = Secrets {
     kube_token: "AUDITkubetoken8c1d55",
     postgres_password: "AUDITpgpass2a4c77",
     redis_password: "AUDITredispass6e1f30",
+    statuspage_key: "AUDITstatuspage4d7e19",
 };
 
 impl Secrets {
-    fn all(&self) -> [(&'static str, &'static str); 8] {
+    fn all(&self) -> [(&'static str, &'static str); 9] {
         [
             ("SLACK_BOT_TOKEN", self.bot_token),
             ("SLACK_SIGNING_SECRET", self.signing_secret),
@@ -55,6 +58,7 @@ impl Secrets {
             ("the kubeconfig token", self.kube_token),
             ("the Postgres password", self.postgres_password),
             ("the Redis password", self.redis_password),
+            ("STATUSPAGE_API_KEY", self.statuspage_key),
         ]
     }
 }
@@ -86,6 +90,14 @@ name = "restart-web"
 kind = "k8s_rollout_restart"
 namespace = "default"
 deployment = "web"
+approvers = ["U0BOB"]
+
+[[runbooks.actions]]
+name = "statuspage"
+kind = "statuspage_incident"
+page_id = "auditpage001"
+token_env = "STATUSPAGE_API_KEY"
+incident_name = "Web degraded"
 approvers = ["U0BOB"]
 "#;
 
@@ -145,7 +157,7 @@ impl Bot {
     }
 }
 
-async fn launch(slack: &FakeSlack, kube: &FakeKube, database_url: &str, redis_url: &str) -> Bot {
+async fn launch(slack: &FakeSlack, kube: &FakeKube, statuspage: &FakeStatuspage, database_url: &str, redis_url: &str) -> Bot {
     let dir = std::env::temp_dir().join(format!("firebreak-audit-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.join("firebreak.toml"), CONFIG).unwrap_or_else(|e| panic!("{e}"));
@@ -173,6 +185,8 @@ async fn launch(slack: &FakeSlack, kube: &FakeKube, database_url: &str, redis_ur
         .env("FIREBREAK_CONFIG", dir.join("firebreak.toml"))
         .env("FIREBREAK_LISTEN", format!("127.0.0.1:{port}"))
         .env("KUBECONFIG", dir.join("kubeconfig"))
+        .env("STATUSPAGE_API_URL", statuspage.url())
+        .env("STATUSPAGE_API_KEY", SECRETS.statuspage_key)
         .env("HOME", &dir)
         .env("RUST_LOG", "trace")
         .stdout(log.try_clone().unwrap_or_else(|e| panic!("{e}")))
@@ -272,7 +286,8 @@ async fn a_scripted_incident_shows_no_credential_anywhere() {
     let socket = FakeSocketMode::start(&slack, SECRETS.app_token);
     let kube = FakeKube::start().await;
     kube.add_deployment(deployment("web", 2).build());
-    let bot = launch(&slack, &kube, &database_url, &redis_url).await;
+    let statuspage = FakeStatuspage::start(SECRETS.statuspage_key, &["auditpage001"]).await;
+    let bot = launch(&slack, &kube, &statuspage, &database_url, &redis_url).await;
     socket.wait_connections(1).await;
     let mut drive = Driver { app: &bot.app, answers: Vec::new(), response_urls: Vec::new() };
 
@@ -291,6 +306,13 @@ async fn a_scripted_incident_shows_no_credential_anywhere() {
         request.is_some_and(|r| matches!(r.state, RequestState::Succeeded | RequestState::Failed))
     })
     .await;
+    // The status-page update: the key is sent to Statuspage and nowhere else.
+    drive.slash("U0ALICE", &channel, "fix statuspage").await;
+    wait_until("the second approval card", async || slack.channel(&channel).is_some_and(|c| c.messages.iter().filter(|m| m.text.contains("Approval needed")).count() == 2)).await;
+    drive.click("U0BOB", &channel, "fix_approve", &format!("{}:2", incident.id)).await;
+    wait_until("the status-page post", async || channel_says(&slack, &channel, "Posted on the status page")).await;
+    let creates = statuspage.creates();
+    assert!(creates.len() == 1 && creates[0].authorization.as_deref() == Some(&format!("OAuth {}", SECRETS.statuspage_key)), "{creates:?}");
 
     // An alert (and a refused one), escalation, resolution, the postmortem, the read API.
     let fixture = include_str!("../../../fixtures/alertmanager/nerf-service-down-firing.json");
