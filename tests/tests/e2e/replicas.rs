@@ -61,7 +61,13 @@ async fn a_replica_starting_while_another_runs_a_remediation_leaves_the_run_alon
     assert!(!said_interrupted(&slack, &channel));
 
     wait_for_state(&a.app, RequestState::Succeeded).await;
-    let timeline = a.app.store_timeline(incident.id).await;
+    // The run's state moves first, its `remediation_finished` event is recorded just after.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut timeline = a.app.store_timeline(incident.id).await;
+    while !timeline.contains(&"remediation_finished".to_owned()) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        timeline = a.app.store_timeline(incident.id).await;
+    }
     assert!(timeline.contains(&"remediation_finished".to_owned()) && !timeline.contains(&"remediation_interrupted".to_owned()), "{timeline:?}");
     assert!(!said_interrupted(&slack, &channel));
     slack.assert_faithful();
