@@ -13,21 +13,13 @@ use tokio::sync::watch;
 pub const TICK: Duration = Duration::from_secs(15);
 
 /// Runs a round at once and then every `tick`, until `stopped` turns true.
-pub async fn run(ctx: Context, tick: Duration, mut stopped: watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stopped.changed() => return,
-        }
-        if *stopped.borrow() {
-            return;
-        }
+pub async fn run(ctx: Context, tick: Duration, stopped: watch::Receiver<bool>) {
+    crate::rounds::every(tick, stopped, || async {
         match interrupt_expired(&ctx).await {
             Ok(0) => {}
             Ok(reported) => metrics::counter!("firebreak_remediations_interrupted_total").increment(reported as u64),
             Err(error) => tracing::warn!(%error, "could not look for interrupted remediations; trying again next round"),
         }
-    }
+    })
+    .await;
 }

@@ -29,6 +29,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod lease_loop;
 pub mod outbox;
+mod rounds;
 pub mod slack;
 pub mod startup;
 pub mod state;

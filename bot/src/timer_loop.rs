@@ -10,18 +10,9 @@ use tokio::sync::watch;
 /// How often due timers are looked for: a reminder is at most this late.
 pub const TICK: Duration = Duration::from_secs(5);
 
-/// Fires due timers every `tick` until `stopped` turns true.
-pub async fn run(ctx: Context, tick: Duration, mut stopped: watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stopped.changed() => return,
-        }
-        if *stopped.borrow() {
-            return;
-        }
+/// Fires due timers at once and then every `tick`, until `stopped` turns true.
+pub async fn run(ctx: Context, tick: Duration, stopped: watch::Receiver<bool>) {
+    crate::rounds::every(tick, stopped, || async {
         match fire_due(&ctx).await {
             Ok(0) => {}
             Ok(fired) => {
@@ -30,5 +21,6 @@ pub async fn run(ctx: Context, tick: Duration, mut stopped: watch::Receiver<bool
             }
             Err(error) => tracing::warn!(%error, "could not fire due timers; trying again next round"),
         }
-    }
+    })
+    .await;
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::button::ButtonAction;
-use crate::diagnostics::runbook::{Runbook, Runbooks};
+use crate::diagnostics::runbook::Runbooks;
 use crate::engine::Context;
 use crate::ids::IncidentId;
 use crate::ports::IncidentStore;
@@ -14,7 +14,7 @@ use crate::remediation::policy::ApprovalPolicy;
 use crate::remediation::spec::{ActionSpec, ActionTarget};
 use crate::remediation::RunbookAction;
 use crate::settings::Settings;
-use crate::testing::actions::{ports, RecordingActions};
+use crate::testing::actions::{ports, runbook_with_action, RecordingActions};
 use crate::testing::{invocation, test_context, test_time, ChatCall, FixedClock};
 use crate::timeline::Source;
 
@@ -35,15 +35,7 @@ async fn world() -> World {
         spec: ActionSpec { name: "restart-web".into(), target: ActionTarget::K8sRolloutRestart { namespace: "default".into(), deployment: "web".into() } },
         policy: ApprovalPolicy { approvers: vec![user("U2"), user("U3"), user("U1")], ..ApprovalPolicy::default() },
     };
-    let runbook = Runbook {
-        name: "web-down".into(),
-        description: String::new(),
-        alerts: vec![],
-        services: vec!["web".into()],
-        severity: None,
-        checks: vec![],
-        actions: vec![action],
-    };
+    let runbook = runbook_with_action("web-down", "web", action);
     let (mut ctx, store, chat) = test_context(Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() });
     let actions = Arc::new(RecordingActions::default());
     ctx.actions = ports(actions.clone());

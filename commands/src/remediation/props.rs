@@ -14,12 +14,12 @@ use super::request::{RequestId, RequestState};
 use super::spec::{ActionSpec, ActionTarget};
 use super::RunbookAction;
 use crate::button::ButtonAction;
-use crate::diagnostics::runbook::{Runbook, Runbooks};
+use crate::diagnostics::runbook::Runbooks;
 use crate::engine::{Context, Invocation};
 use crate::ids::{IncidentId, SlackUserId};
 use crate::ports::IncidentStore;
 use crate::settings::Settings;
-use crate::testing::actions::{ports, RecordingActions};
+use crate::testing::actions::{ports, runbook_with_action, RecordingActions};
 use crate::testing::{invocation, test_context, test_time, FixedClock, MemoryStore};
 use crate::timeline::{EventKind, Source};
 use crate::Command;
@@ -68,15 +68,7 @@ async fn world(severity: &str) -> World {
         spec: ActionSpec { name: "restart-web".into(), target: ActionTarget::K8sRolloutRestart { namespace: "default".into(), deployment: "web".into() } },
         policy: ApprovalPolicy { approvers: APPROVERS.iter().map(|a| user(a)).collect(), ..ApprovalPolicy::default() },
     };
-    let runbook = Runbook {
-        name: "web-down".into(),
-        description: String::new(),
-        alerts: vec![],
-        services: vec!["web".into()],
-        severity: None,
-        checks: vec![],
-        actions: vec![action],
-    };
+    let runbook = runbook_with_action("web-down", "web", action);
     let (mut ctx, store, _chat) = test_context(Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() });
     let actions = Arc::new(RecordingActions::default());
     ctx.actions = ports(actions.clone());

@@ -11,13 +11,13 @@ use super::spec::{ActionSpec, ActionTarget};
 use super::{ActionError, ActionOutcome, PostedIncident, RunbookAction, StatusPageActions};
 use crate::button::ButtonAction;
 use crate::command::Command;
-use crate::diagnostics::runbook::{Runbook, Runbooks};
+use crate::diagnostics::runbook::Runbooks;
 use crate::engine::{CommandError, Context, Invocation};
 use crate::ids::{IncidentId, SlackUserId};
 use crate::ports::IncidentStore;
 use crate::reply::Reply;
 use crate::settings::Settings;
-use crate::testing::actions::{ports, RecordingActions};
+use crate::testing::actions::{ports, runbook_with_action, RecordingActions};
 use crate::testing::{invocation, test_context, ChatCall, MemoryStore, RecordingChat};
 use crate::timeline::Source;
 
@@ -40,7 +40,7 @@ struct World {
 async fn world(status_page: Option<Arc<dyn StatusPageActions>>) -> (World, Arc<RecordingActions>) {
     let approvers = ["U2", "U3"].iter().map(|u| SlackUserId::parse(u).unwrap_or_else(|| panic!("{u}"))).collect();
     let action = RunbookAction { spec: ActionSpec { name: "statuspage".into(), target: target() }, policy: ApprovalPolicy { approvers, ..ApprovalPolicy::default() } };
-    let runbook = Runbook { name: "nerf".into(), description: String::new(), alerts: vec![], services: vec!["nerf".into()], severity: None, checks: vec![], actions: vec![action] };
+    let runbook = runbook_with_action("nerf", "nerf", action);
     let (mut ctx, store, chat) = test_context(Settings { runbooks: Runbooks(vec![runbook]), ..Settings::default() });
     let recording = Arc::new(RecordingActions::default());
     ctx.actions = ports(recording.clone());

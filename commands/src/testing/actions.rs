@@ -6,8 +6,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::lock;
+use crate::diagnostics::runbook::Runbook;
 use crate::engine::RemediationPorts;
-use crate::remediation::{ActionError, ActionOutcome, ActionTarget, ClusterActions, ContainerActions, PostedIncident, StatusPageActions};
+use crate::remediation::{ActionError, ActionOutcome, ActionTarget, ClusterActions, ContainerActions, PostedIncident, RunbookAction, StatusPageActions};
 
 #[derive(Debug, Default)]
 pub struct RecordingActions {
@@ -86,4 +87,18 @@ impl StatusPageActions for RecordingActions {
 
 pub fn ports(actions: Arc<RecordingActions>) -> RemediationPorts {
     RemediationPorts { cluster: actions.clone(), containers: actions.clone(), status_page: actions }
+}
+
+/// A runbook `name` covering `service` whose one action is `action` (no alerts, no checks):
+/// the shape the remediation tests declare their incidents against.
+pub fn runbook_with_action(name: &str, service: &str, action: RunbookAction) -> Runbook {
+    Runbook {
+        name: name.into(),
+        description: String::new(),
+        alerts: vec![],
+        services: vec![service.into()],
+        severity: None,
+        checks: vec![],
+        actions: vec![action],
+    }
 }
