@@ -5,8 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use firebreak::adapters::docker::bollard::models::{HealthConfig, HostConfig};
-use firebreak::adapters::docker::bollard::query_parameters::InspectContainerOptions;
+use firebreak::adapters::docker::bollard::query_parameters::{EventsOptions, InspectContainerOptions, KillContainerOptions};
+use firebreak::adapters::docker::bollard::Docker;
 use firebreak::adapters::docker::DockerHost;
 use firebreak_commands::diagnostics::evaluate::evaluate;
 use firebreak_commands::diagnostics::facts::ContainerFacts;
@@ -45,6 +48,27 @@ async fn wait_for(host: &DockerHost, name: &str, what: &str, done: impl Fn(&Cont
         assert!(tokio::time::Instant::now() < deadline, "{name} never became {what}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Watches, from now on, for the engine's `oom` event for `name` (asked from a second before
+/// now, so an event published before the watch is connected still counts).
+///
+/// Docker sets `State.OOMKilled` only if this event reaches it before the container's exit event;
+/// when the killed process is the container's only one, the two race, and a busy engine (Docker
+/// 20.10 on cgroup v1 in CI) can lose the flag. Waiting for the event before stopping the
+/// container makes the engine's answer certain; the test is about how Firebreak reads it.
+fn oom_event(docker: &Docker, name: &str) -> tokio::task::JoinHandle<Result<(), String>> {
+    let since = (jiff::Timestamp::now().as_second() - 1).to_string();
+    let filters = HashMap::from([("container".to_owned(), vec![name.to_owned()]), ("event".to_owned(), vec!["oom".to_owned()])]);
+    let docker = docker.clone();
+    tokio::spawn(async move {
+        let mut events = docker.events(Some(EventsOptions { since: Some(since), until: None, filters: Some(filters) }));
+        match events.next().await {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(error)) => Err(format!("the event stream failed: {error}")),
+            None => Err("the event stream ended".to_owned()),
+        }
+    })
 }
 
 async fn verdict(host: &Arc<DockerHost>, target: CheckTarget) -> Verdict {
@@ -105,7 +129,10 @@ async fn exited_oom_killed_and_unhealthy_containers_fail() {
     let mut cleanup = Cleanup::default();
     let (crashed, oom, sick) = (unique("exit3"), unique("oom"), unique("sick"));
     start(docker, &mut cleanup, &crashed, "exit 3", |_| {}).await;
-    start(docker, &mut cleanup, &oom, "tail /dev/zero", |b| {
+    let oom_seen = oom_event(docker, &oom);
+    // `tail` is the container's biggest process, so the kernel kills it and `sh` lives on: the
+    // engine hears of the kill while the container still runs (see `oom_event`).
+    start(docker, &mut cleanup, &oom, "tail /dev/zero; sleep 300", |b| {
         let limit = 16 * 1024 * 1024;
         b.host_config = Some(HostConfig { memory: Some(limit), memory_swap: Some(limit), ..HostConfig::default() });
     })
@@ -129,8 +156,13 @@ async fn exited_oom_killed_and_unhealthy_containers_fail() {
     assert_eq!(failed.outcome, Outcome::Fail);
     assert_eq!(failed.summary, format!("{crashed} is exited with exit code 3"));
 
-    // The engine learns of the OOM kill from an event that can arrive after the exit: wait for
-    // both (a missing flag still fails, after the wait).
+    match tokio::time::timeout(Duration::from_secs(60), oom_seen).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => panic!("waiting for the OOM kill in {oom}: {error}"),
+        Ok(Err(error)) => panic!("waiting for the OOM kill in {oom}: {error}"),
+        Err(_) => panic!("the engine reported no OOM kill in {oom} within 60 s"),
+    }
+    docker.kill_container(&oom, None::<KillContainerOptions>).await.unwrap_or_else(|e| panic!("kill {oom}: {e}"));
     let facts = wait_for(&host, &oom, "exited with OOMKilled", |f| f.state == "exited" && f.oom_killed).await;
     let inspect = docker.inspect_container(&oom, None::<InspectContainerOptions>).await.ok();
     let engine_says = inspect.and_then(|i| i.state).and_then(|s| s.oom_killed);
