@@ -83,11 +83,18 @@ pub enum CommandError {
     /// Firebreak's fault or its dependencies': logged once at the edge with a reference id.
     #[error("{0}")]
     Internal(String),
+    /// The store could not be reached, so nothing was recorded: the person is told to try again
+    /// in a moment rather than to report a bug.
+    #[error("{0}")]
+    StoreUnreachable(String),
 }
 
 impl From<StoreError> for CommandError {
     fn from(error: StoreError) -> Self {
-        Self::Internal(error.to_string())
+        match error {
+            StoreError::Unreachable(_) => Self::StoreUnreachable(error.to_string()),
+            StoreError::Conflict | StoreError::Unavailable(_) => Self::Internal(error.to_string()),
+        }
     }
 }
 

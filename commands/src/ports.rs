@@ -16,6 +16,11 @@ pub enum StoreError {
     /// Someone else saved the incident since it was read: re-read and try again.
     #[error("the incident changed while it was being updated")]
     Conflict,
+    /// The database could not be used at all (down, restarting, no connection in time): nothing
+    /// was read or written, and trying again later may work.
+    #[error("database unreachable: {0}")]
+    Unreachable(String),
+    /// The database refused or returned something unusable (a bad row, a refused statement).
     #[error("store unavailable: {0}")]
     Unavailable(String),
 }

@@ -5,6 +5,7 @@
 pub mod docker;
 pub mod docker_actions;
 mod error_chain;
+pub(crate) mod https_client;
 pub mod gpu;
 pub mod kube;
 pub mod kube_actions;

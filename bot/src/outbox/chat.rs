@@ -137,6 +137,12 @@ fn lane(channel: &ChannelId) -> String {
     channel.as_str().to_owned()
 }
 
+/// `chat.postMessage` of `reply` in `channel` (in `thread` when given), in the channel's lane
+/// at the reply's urgency.
+fn post_call(channel: &ChannelId, thread: Option<&MessageTs>, reply: &Reply) -> NewCall {
+    NewCall::new(lane(channel), "chat.postMessage", slack_chat::post_args(channel, thread, reply)).with_urgency(reply.urgency)
+}
+
 #[async_trait]
 impl Chat for OutboxChat {
     async fn create_channel(&self, name: &str) -> Result<CreatedChannel, ChatError> {
@@ -155,15 +161,13 @@ impl Chat for OutboxChat {
     }
 
     async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError> {
-        let call = NewCall::new(lane(channel), "chat.postMessage", slack_chat::post_args(channel, None, reply)).with_urgency(reply.urgency);
-        slack_chat::posted_ts(&self.send_and_wait(call).await?)
+        slack_chat::posted_ts(&self.send_and_wait(post_call(channel, None, reply)).await?)
     }
 
     async fn post_and_forget(&self, channel: &ChannelId, reply: &Reply) -> Result<(), ChatError> {
         // Stored is enough: the sender delivers it at the lane's pace, in order, and nobody
         // waits for its `ts` (nor behind the other posts queued in that channel).
-        let call = NewCall::new(lane(channel), "chat.postMessage", slack_chat::post_args(channel, None, reply)).with_urgency(reply.urgency);
-        self.enqueue(call).await.map(drop)
+        self.enqueue(post_call(channel, None, reply)).await.map(drop)
     }
 
     async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError> {
@@ -177,8 +181,7 @@ impl Chat for OutboxChat {
     }
 
     async fn post_in_thread(&self, channel: &ChannelId, thread: &MessageTs, reply: &Reply) -> Result<MessageTs, ChatError> {
-        let call = NewCall::new(lane(channel), "chat.postMessage", slack_chat::post_args(channel, Some(thread), reply)).with_urgency(reply.urgency);
-        slack_chat::posted_ts(&self.send_and_wait(call).await?)
+        slack_chat::posted_ts(&self.send_and_wait(post_call(channel, Some(thread), reply)).await?)
     }
 
     async fn upload_text(&self, channel: &ChannelId, thread: &MessageTs, filename: &str, content: &str) -> Result<(), ChatError> {

@@ -16,27 +16,34 @@ pub fn outcome_reply(name: &'static str, result: Result<Option<Reply>, CommandEr
     let outcome = match &result {
         Ok(_) => "ok",
         Err(CommandError::User(_)) => "refused",
-        Err(CommandError::Internal(_)) => "error",
+        Err(CommandError::Internal(_) | CommandError::StoreUnreachable(_)) => "error",
     };
     metrics::counter!("firebreak_commands_total", "command" => name, "outcome" => outcome).increment(1);
     match result {
         Ok(reply) => reply,
         Err(CommandError::User(message)) => Some(Reply::ephemeral(format!(":warning: {message}"))),
         Err(CommandError::Internal(cause)) => {
-            let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
-            tracing::error!(command = name, error.reference = %reference, error.cause = %cause, "command failed");
-            // An outage the person can do nothing about but wait: say so plainly, so that they
-            // try again later rather than report a bug (or believe it was done).
-            if crate::store::is_unreachable_message(&cause) {
-                return Some(Reply::ephemeral(format!(
-                    ":x: Firebreak cannot reach its database right now, so this was not recorded. Please try again in a moment (reference `{reference}`)."
-                )));
-            }
+            let reference = logged_reference(name, &cause);
             Some(Reply::ephemeral(format!(
                 ":x: Something went wrong on Firebreak's side (reference `{reference}`). Nothing half-done was left behind; please try again."
             )))
         }
+        // An outage the person can do nothing about but wait: say so plainly, so that they try
+        // again later rather than report a bug (or believe it was done).
+        Err(CommandError::StoreUnreachable(cause)) => {
+            let reference = logged_reference(name, &cause);
+            Some(Reply::ephemeral(format!(
+                ":x: Firebreak cannot reach its database right now, so this was not recorded. Please try again in a moment (reference `{reference}`)."
+            )))
+        }
     }
+}
+
+/// Logs a failed command once under a fresh reference id, which the person is given to quote.
+fn logged_reference(name: &'static str, cause: &str) -> String {
+    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    tracing::error!(command = name, error.reference = %reference, error.cause = %cause, "command failed");
+    reference
 }
 
 /// What to put in the ack.
@@ -100,7 +107,7 @@ mod tests {
 
     #[test]
     fn a_database_out_of_reach_is_said_plainly_other_failures_generically() {
-        let down = CommandError::Internal(format!("store unavailable: reading: {} (pool timed out)", crate::store::UNREACHABLE));
+        let down = CommandError::from(firebreak_commands::ports::StoreError::Unreachable("reading: pool timed out".into()));
         let told = text(outcome_reply("note", Err(down)));
         assert!(told.contains("cannot reach its database") && told.contains("try again"), "{told}");
         let other = text(outcome_reply("note", Err(CommandError::Internal("a bug".into()))));

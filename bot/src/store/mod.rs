@@ -86,22 +86,12 @@ impl SqlStore {
     }
 }
 
-/// Part of the message of every `Unavailable` caused by the database being out of reach (down,
-/// restarting, no connection in time) rather than by a statement it refused: the Slack edge
-/// looks for it to tell the person plainly ([`is_unreachable_message`]).
-pub const UNREACHABLE: &str = "database unreachable";
-
-/// Whether an error message (a `StoreError`, or a command error made from one) says that the
-/// database was out of reach.
-pub fn is_unreachable_message(message: &str) -> bool {
-    message.contains(UNREACHABLE)
-}
-
-/// Turns a sqlx error into `Unavailable`, saying what was being done. sqlx errors carry no
-/// connection URL, so no password can leak through the message.
+/// Turns a sqlx error into `Unreachable` (the database could not be used: the Slack edge tells
+/// the person plainly) or `Unavailable` (it refused), saying what was being done. sqlx errors
+/// carry no connection URL, so no password can leak through the message.
 fn unavailable(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |error| match is_unreachable(&error) {
-        true => StoreError::Unavailable(format!("{context}: {UNREACHABLE} ({error})")),
+        true => StoreError::Unreachable(format!("{context}: {error}")),
         false => StoreError::Unavailable(format!("{context}: {error}")),
     }
 }
@@ -218,19 +208,18 @@ impl RemediationStore for SqlStore {
 mod unreachable_tests {
     use super::*;
 
+    use firebreak_commands::CommandError;
+
     #[test]
     fn only_errors_of_reach_are_marked_unreachable() {
-        let message = |error: sqlx::Error| match unavailable("reading")(error) {
-            StoreError::Unavailable(message) => message,
-            StoreError::Conflict => String::new(),
-        };
         for error in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into())] {
-            assert!(is_unreachable_message(&message(error)));
+            let store_error = unavailable("reading")(error);
+            assert!(matches!(&store_error, StoreError::Unreachable(m) if m.starts_with("reading: ")), "{store_error:?}");
+            // Through the command error the Slack edge sees.
+            assert!(matches!(CommandError::from(store_error), CommandError::StoreUnreachable(_)));
         }
-        let refused = message(sqlx::Error::RowNotFound);
-        assert!(refused.starts_with("reading: ") && !is_unreachable_message(&refused), "{refused}");
-        // Through the command error the Slack edge sees.
-        let command_error = firebreak_commands::CommandError::from(StoreError::Unavailable(message(sqlx::Error::PoolTimedOut)));
-        assert!(is_unreachable_message(&command_error.to_string()));
+        let refused = unavailable("reading")(sqlx::Error::RowNotFound);
+        assert!(matches!(&refused, StoreError::Unavailable(m) if m.starts_with("reading: ")), "{refused:?}");
+        assert!(matches!(CommandError::from(refused), CommandError::Internal(_)));
     }
 }

@@ -263,7 +263,7 @@ async fn ping_answers_while_connected() {
         store.ping().await?;
         store.close().await;
         let closed = store.ping().await;
-        assert!(matches!(closed, Err(StoreError::Unavailable(_))), "{closed:?}");
+        assert!(matches!(closed, Err(StoreError::Unreachable(_))), "{closed:?}");
         Ok(())
     })
     .await;

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use firebreak::config::Secret;
+use firebreak::config::{Config, Secret};
 use firebreak_commands::ids::IncidentId;
 use firebreak_commands::settings::Settings;
 use firebreak_tests::backend::Backend;
@@ -63,11 +63,33 @@ fn permalinks_asked(app: &TestApp) -> usize {
     app.slack.calls_to("chat.getPermalink").len()
 }
 
+/// A replica's configuration with Redis at `redis_url` and Socket Mode on (the app token set).
+fn redis_and_socket_mode(redis_url: String) -> impl Fn(&mut Config) {
+    move |config| {
+        config.redis_url = Some(Secret::new(redis_url.clone()));
+        if let Some(credentials) = config.slack.as_mut() {
+            credentials.app_token = Some(Secret::new(APP_TOKEN));
+        }
+    }
+}
+
+/// The first replica, on Postgres and configured by `configure`, with the fake Socket Mode
+/// endpoint it connects to (`None` when Postgres is not available outside CI).
+async fn first_socket_mode_replica(configure: &impl Fn(&mut Config)) -> Option<(TestApp, FakeSocketMode)> {
+    let mut socket = None;
+    let first = spawn_app_configured(Backend::Postgres, |_| Settings::default(), |slack, config| {
+        socket = Some(FakeSocketMode::start(slack, APP_TOKEN));
+        configure(config);
+    })
+    .await?;
+    Some((first, socket.expect("configure ran")))
+}
+
 /// Postgres only: several replicas share Postgres (SQLite is one process's file).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_redis_handle_each_delivery_once() {
     let Some(redis_url) = shared_redis_url() else { return };
-    let redis = |config: &mut firebreak::config::Config| config.redis_url = Some(Secret::new(redis_url.clone()));
+    let redis = |config: &mut Config| config.redis_url = Some(Secret::new(redis_url.clone()));
     let Some(first) = spawn_app_configured(Backend::Postgres, |_| Settings::default(), |_, config| redis(config)).await else { return };
     let second = spawn_second_replica(&first, Settings::default(), redis).await;
     assert_eq!(readiness(&second).await, (200, json!({ "status": "ready", "store": "ok", "redis": "ok" })));
@@ -100,22 +122,8 @@ async fn two_replicas_on_one_redis_handle_each_delivery_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_mode_envelope_redelivered_to_another_replica_is_not_handled_again() {
     let Some(redis) = ThrowawayRedis::start().await else { return };
-    let configure = |config: &mut firebreak::config::Config| {
-        config.redis_url = Some(Secret::new(redis.url()));
-        if let Some(credentials) = config.slack.as_mut() {
-            credentials.app_token = Some(Secret::new(APP_TOKEN));
-        }
-    };
-    let mut socket = None;
-    let Some(first) = spawn_app_configured(Backend::Postgres, |_| Settings::default(), |slack, config| {
-        socket = Some(FakeSocketMode::start(slack, APP_TOKEN));
-        configure(config);
-    })
-    .await
-    else {
-        return;
-    };
-    let socket = socket.expect("configure ran");
+    let configure = redis_and_socket_mode(redis.url());
+    let Some((first, socket)) = first_socket_mode_replica(&configure).await else { return };
     socket.wait_connections(1).await;
     let help = |app: &TestApp| app.slash_payload("U0ALICE", "CGENERAL", "help", &app.slack.new_response_url());
     let id = socket.send(Kind::SlashCommands, help(&first));
@@ -125,7 +133,7 @@ async fn a_socket_mode_envelope_redelivered_to_another_replica_is_not_handled_ag
     assert_eq!(socket.wait_ack(&id, 2).await.payload, answer, "the same replica acks a redelivery with its first answer");
 
     // The second replica connects (the newest connection gets the deliveries).
-    let second = spawn_second_replica(&first, Settings::default(), configure).await;
+    let second = spawn_second_replica(&first, Settings::default(), &configure).await;
     socket.wait_connections(2).await;
     socket.redeliver(&id, 2);
     let ack = socket.wait_ack(&id, 3).await;
@@ -146,24 +154,10 @@ async fn deferred(app: &TestApp, transport: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_in_hand_on_another_replica_is_left_unacknowledged_then_acked_once_done() {
     let Some(redis) = ThrowawayRedis::start().await else { return };
-    let configure = |config: &mut firebreak::config::Config| {
-        config.redis_url = Some(Secret::new(redis.url()));
-        if let Some(credentials) = config.slack.as_mut() {
-            credentials.app_token = Some(Secret::new(APP_TOKEN));
-        }
-    };
-    let mut socket = None;
-    let Some(first) = spawn_app_configured(Backend::Postgres, |_| Settings::default(), |slack, config| {
-        socket = Some(FakeSocketMode::start(slack, APP_TOKEN));
-        configure(config);
-    })
-    .await
-    else {
-        return;
-    };
-    let socket = socket.expect("configure ran");
+    let configure = redis_and_socket_mode(redis.url());
+    let Some((first, socket)) = first_socket_mode_replica(&configure).await else { return };
     // The second replica's connection is the newest: Socket Mode envelopes go to it.
-    let second = spawn_second_replica(&first, Settings::default(), configure).await;
+    let second = spawn_second_replica(&first, Settings::default(), &configure).await;
     socket.wait_connections(2).await;
     let channel = first.declare("U0ALICE", "start sev2 checkout errors").await;
     let message = first.slack.post_as(&channel, "U0BOB", "the clue");

@@ -13,11 +13,8 @@ use axum::body::Body;
 use axum::http::{header, Method, Request};
 use firebreak_commands::escalation::{Page, PagerWebhook, WebhookFormat};
 use firebreak_commands::ports::{PageSent, Paging, PagingError};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
+use crate::adapters::https_client::{https_client, HttpsClient};
 use crate::config::PagerSecrets;
 
 /// Where PagerDuty takes events unless a level names another URL.
@@ -44,7 +41,7 @@ impl Default for Retry {
 
 /// Calls pager webhooks with the URLs and keys read from the environment at start-up.
 pub struct HttpPaging {
-    client: Result<Client<HttpsConnector<HttpConnector>, Body>, String>,
+    client: Result<HttpsClient, String>,
     secrets: PagerSecrets,
     retry: Retry,
 }
@@ -63,11 +60,7 @@ enum Answer {
 
 impl HttpPaging {
     pub fn new(secrets: PagerSecrets, retry: Retry) -> Self {
-        let client = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map(|builder| Client::builder(TokioExecutor::new()).build(builder.https_or_http().enable_http1().build()))
-            .map_err(|e| format!("no root certificates to reach an https pager: {e}"));
-        Self { client, secrets, retry }
+        Self { client: https_client("a pager"), secrets, retry }
     }
 
     /// The URL, the body, and the secrets that must never show up in an error.

@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+
+use crate::adapters::https_client::{https_client, HttpsClient};
 
 /// Answers larger than this are cut (an incident is a few KiB; a list of 100 at most ~1 MiB).
 const MAX_ANSWER: usize = 2 * 1024 * 1024;
@@ -28,17 +26,13 @@ pub enum Exchange {
 
 #[derive(Clone)]
 pub struct Http {
-    client: Result<Client<HttpsConnector<HttpConnector>, Body>, String>,
+    client: Result<HttpsClient, String>,
     timeout: Duration,
 }
 
 impl Http {
     pub fn new(timeout: Duration) -> Self {
-        let client = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map(|builder| Client::builder(TokioExecutor::new()).build(builder.https_or_http().enable_http1().build()))
-            .map_err(|e| format!("no root certificates to reach Statuspage over https: {e}"));
-        Self { client, timeout }
+        Self { client: https_client("Statuspage"), timeout }
     }
 
     /// Sends `method url` with the key as `Authorization: OAuth <key>` and an optional JSON body.
