@@ -198,6 +198,7 @@ fn resolution(events: &[TimelineEvent]) -> Vec<String> {
             EventKind::RemediationFinished { action, success, summary, .. } => {
                 Some(format!("`{action}` {}: {summary}", if *success { "ran" } else { "failed" }))
             }
+            EventKind::RemediationOutcomeUnknown { action, summary, .. } => Some(format!("`{action}` outcome unknown: {summary}")),
             EventKind::RemediationVerified { action, success, summary, .. } => {
                 Some(format!("`{action}` {}: {summary}", if *success { "verified" } else { "not verified" }))
             }

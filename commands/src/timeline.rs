@@ -90,6 +90,8 @@ pub enum EventKind {
     RemediationStarted { request: i64, action: String },
     RemediationFinished { request: i64, action: String, success: bool, summary: String },
     RemediationVerified { request: i64, action: String, success: bool, summary: String },
+    /// The change was sent and its answer never came: it may or may not have been made.
+    RemediationOutcomeUnknown { request: i64, action: String, summary: String },
     RemediationInterrupted { request: i64, action: String },
     /// A follow-up action item for the postmortem (`/incident action`).
     ActionItem { text: String },
@@ -177,6 +179,7 @@ impl EventKind {
             Self::RemediationStarted { .. } => "remediation_started",
             Self::RemediationFinished { .. } => "remediation_finished",
             Self::RemediationVerified { .. } => "remediation_verified",
+            Self::RemediationOutcomeUnknown { .. } => "remediation_outcome_unknown",
             Self::RemediationInterrupted { .. } => "remediation_interrupted",
             Self::ActionItem { .. } => "action_item",
             Self::KeyTimeSet { .. } => "key_time_set",
@@ -247,6 +250,7 @@ impl EventKind {
             }
             Self::ActionItem { text } => format!("action item: {}", e(text)),
             Self::KeyTimeSet { which, at } => format!("set the {which} time to {}", at.strftime("%Y-%m-%d %H:%M UTC")),
+            Self::RemediationOutcomeUnknown { request, summary, .. } => format!("#{request} outcome unknown: {}", e(summary)),
             Self::RemediationInterrupted { request, action } => {
                 format!("#{request} `{}` was interrupted by a restart — state unknown, not re-run", e(action))
             }

@@ -1,7 +1,8 @@
 //! What an unanswered remediation call means for its target, in the words the person reads:
-//! a read, or a write whose connection was refused, changed nothing; a write cut off in flight
-//! may have been made. Kubernetes and Docker actions both read first and write last, so an
-//! `Unreachable` execution that does not say its write may have landed changed nothing.
+//! a read, or a write whose connection was refused, changed nothing (`Unreachable`, "nothing
+//! was changed"); a write cut off in flight may have been made (`Unanswered`: the run's outcome
+//! is unknown). Kubernetes and Docker actions both read first and write last, so an
+//! `Unreachable` execution changed nothing.
 
 use std::io;
 
@@ -24,31 +25,31 @@ pub(crate) fn never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// An unanswered write: `message`, and whether the change may have been made.
+/// An unanswered write: `Unanswered` (it may have been made) when it was `sent`, otherwise
+/// `Unreachable` saying that nothing was changed.
 pub(crate) fn write_unanswered(message: &str, sent: bool) -> ActionError {
-    let effect = if sent { MAY_HAVE_CHANGED } else { NOT_CHANGED };
-    ActionError::Unreachable(format!("{message}; {effect}"))
+    match sent {
+        true => ActionError::Unanswered(format!("{message}; {MAY_HAVE_CHANGED}")),
+        false => ActionError::Unreachable(format!("{message}; {NOT_CHANGED}")),
+    }
 }
 
 /// An execution's error, saying that nothing was changed when the target did not answer
 /// before the write went out (a read failed, or the write's connection was refused).
 pub(crate) fn before_change(error: ActionError) -> ActionError {
     match error {
-        ActionError::Unreachable(m) if !m.ends_with(MAY_HAVE_CHANGED) && !m.ends_with(NOT_CHANGED) => {
-            ActionError::Unreachable(format!("{m}; {NOT_CHANGED}"))
-        }
+        ActionError::Unreachable(m) if !m.ends_with(NOT_CHANGED) => ActionError::Unreachable(format!("{m}; {NOT_CHANGED}")),
         other => other,
     }
 }
 
-/// A dry run's error: it could change nothing, so what a real write's failure would mean for the
-/// target is left out.
+/// A dry run's error: it could change nothing, so an unanswered dry run is merely unreachable
+/// and what a real write's failure would mean for the target is left out.
 pub(crate) fn dry_run(error: ActionError) -> ActionError {
+    let plain = |m: String, effect: &str| m.strip_suffix(&format!("; {effect}")).map(str::to_owned).unwrap_or(m);
     match error {
-        ActionError::Unreachable(m) => {
-            let plain = [MAY_HAVE_CHANGED, NOT_CHANGED].iter().find_map(|effect| m.strip_suffix(&format!("; {effect}")).map(str::to_owned));
-            ActionError::Unreachable(plain.unwrap_or(m))
-        }
+        ActionError::Unanswered(m) => ActionError::Unreachable(plain(m, MAY_HAVE_CHANGED)),
+        ActionError::Unreachable(m) => ActionError::Unreachable(plain(m, NOT_CHANGED)),
         other => other,
     }
 }
@@ -64,13 +65,15 @@ mod tests {
         let refused = write_unanswered("no answer to patch deployments web", false);
         assert_eq!(refused, ActionError::Unreachable("no answer to patch deployments web; nothing was changed".into()));
         let in_flight = write_unanswered("no answer to patch deployments web", true);
+        assert_eq!(in_flight, ActionError::Unanswered(format!("no answer to patch deployments web; {MAY_HAVE_CHANGED}")));
         assert_eq!(before_change(in_flight.clone()), in_flight, "a write that may have landed is not called harmless");
         assert_eq!(before_change(refused.clone()), refused, "said once");
         let read = ActionError::Unreachable("no answer to get deployments web".into());
         assert_eq!(before_change(read), ActionError::Unreachable("no answer to get deployments web; nothing was changed".into()));
         assert_eq!(before_change(ActionError::NotFound("x".into())), ActionError::NotFound("x".into()));
         let plain = ActionError::Unreachable("no answer to patch deployments web".into());
-        assert_eq!(dry_run(write_unanswered("no answer to patch deployments web", true)), plain, "a dry run changes nothing");
+        assert_eq!(dry_run(in_flight), plain, "a dry run changes nothing");
+        assert_eq!(dry_run(refused), plain);
         assert_eq!(dry_run(plain.clone()), plain);
     }
 }

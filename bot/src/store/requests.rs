@@ -74,6 +74,15 @@ pub(super) async fn move_state(pool: &AnyPool, id: RequestId, mv: &Move) -> Resu
     Ok(moved.rows_affected() == 1)
 }
 
+/// Counts the requests that were started (`RequestState::RAN`, spelled out once from it).
+static COUNT_RUNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let started = RequestState::RAN.map(|state| format!("'{}'", state.key())).join(", ");
+    format!(
+        "SELECT COUNT(*) AS runs FROM remediation_requests \
+         WHERE runbook = $1 AND action = $2 AND created_at_ms >= $3 AND ($4 < 0 OR incident_id = $4) AND state IN ({started})"
+    )
+});
+
 pub(super) async fn count_runs(
     pool: &AnyPool,
     runbook: &str,
@@ -81,11 +90,7 @@ pub(super) async fn count_runs(
     incident: Option<IncidentId>,
     since: Timestamp,
 ) -> Result<u32, StoreError> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS runs FROM remediation_requests \
-         WHERE runbook = $1 AND action = $2 AND created_at_ms >= $3 AND ($4 < 0 OR incident_id = $4) \
-         AND state IN ('running', 'succeeded', 'failed', 'interrupted')",
-    )
+    let row = sqlx::query(COUNT_RUNS.as_str())
     .bind(runbook)
     .bind(action)
     .bind(millis(since))

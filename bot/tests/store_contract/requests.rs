@@ -96,6 +96,11 @@ async fn runs_are_counted_and_only_through_a_lease() {
         let since = test_time().checked_sub(SignedDuration::from_hours(1))?;
         anyhow::ensure!(store.count_runs("web", "restart", None, since).await? == 2, "two runs in the hour");
         anyhow::ensure!(store.count_runs("web", "restart", Some(first.incident), since).await? == 1, "one in the first incident");
+        // A run whose outcome is unknown still ran: it counts against the limits.
+        anyhow::ensure!(store.move_request(second.id, &step(RequestState::Running, RequestState::Unknown, None)).await?, "ends unknown");
+        let unknown = store.request(second.id).await?.map(|r| r.state);
+        anyhow::ensure!(unknown == Some(RequestState::Unknown), "stored and read back as unknown: {unknown:?}");
+        anyhow::ensure!(store.count_runs("web", "restart", None, since).await? == 2, "still two runs in the hour");
         Ok(())
     })
     .await;

@@ -12,7 +12,7 @@ use crate::ids::IncidentId;
 use crate::ports::IncidentStore;
 use crate::remediation::policy::ApprovalPolicy;
 use crate::remediation::spec::{ActionSpec, ActionTarget};
-use crate::remediation::RunbookAction;
+use crate::remediation::{ActionError, RunbookAction};
 use crate::settings::Settings;
 use crate::testing::actions::{ports, runbook_with_action, RecordingActions};
 use crate::testing::{invocation, test_context, test_time, ChatCall, FixedClock};
@@ -121,6 +121,35 @@ async fn an_approval_runs_once_verifies_and_lands_on_the_timeline() {
     });
     let last_card = last_card.unwrap_or_else(|| panic!("no card update"));
     assert!(last_card.replace_original && last_card.text.contains("Succeeded"), "{last_card:?}");
+}
+
+#[tokio::test]
+async fn a_change_sent_without_an_answer_ends_unknown_unverified_and_never_reruns() {
+    use crate::remediation::request::{RequestId, RequestState};
+    let w = world().await;
+    let why = "no answer to patch deployments web; the change may have been made: check the target before requesting it again";
+    *w.actions.fail_with.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ActionError::Unanswered(why.into()));
+    fix(&w, "U1", "fix restart-web").await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(click(&w, "U2", "fix_approve", 1).await.is_ok());
+
+    let request = w.ctx.requests.request(RequestId(1)).await.ok().flatten().unwrap_or_else(|| panic!("request gone"));
+    assert_eq!((request.state, request.result.as_deref()), (RequestState::Unknown, Some(format!("outcome unknown: {why}").as_str())));
+    assert_eq!(*w.actions.verifications.lock().unwrap_or_else(std::sync::PoisonError::into_inner), 0, "an unknown outcome is not 'verified'");
+    let kinds = kinds(&w).await;
+    let flow: Vec<&str> = kinds.iter().map(String::as_str).filter(|k| k.starts_with("remediation_")).collect();
+    assert_eq!(flow, ["remediation_requested", "remediation_approved", "remediation_started", "remediation_outcome_unknown"]);
+    let timeline = w.store.timeline(IncidentId(1)).await.unwrap_or_default();
+    let said = timeline.last().map(|e| e.kind.describe()).unwrap_or_default();
+    assert!(said.contains("#1 outcome unknown") && said.contains("may have been made"), "{said}");
+    let last_card = w.chat.calls().into_iter().rev().find_map(|c| match c {
+        ChatCall::Respond(_, reply) => Some(reply),
+        _ => None,
+    });
+    let card = last_card.unwrap_or_else(|| panic!("no card update")).text;
+    assert!(card.contains("Outcome unknown") && !card.contains("Failed") && !card.contains("Succeeded"), "{card}");
+
+    refused(click(&w, "U3", "fix_approve", 1).await, "finished (outcome unknown) already");
+    assert_eq!(w.actions.executions(), 1, "never run again by itself");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

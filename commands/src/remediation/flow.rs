@@ -159,6 +159,9 @@ async fn run(ctx: &Context, inv: &Invocation, incident: &Incident, request: &Rem
         Executor::Containers => ctx.actions.containers.execute(target).await,
         Executor::StatusPage => ctx.actions.status_page.create(target).await.map(|incident| posted.insert(incident).outcome()),
     };
+    if let Err(ActionError::Unanswered(why)) = &executed {
+        return outcome_unknown(ctx, inv, incident, request, action, why).await;
+    }
     let outcome = executed.unwrap_or_else(|e| ActionOutcome { success: false, summary: e.to_string(), evidence: vec![] });
     let end = if outcome.success { RequestState::Succeeded } else { RequestState::Failed };
     ctx.requests.move_request(request.id, &mv(RequestState::Running, end, None, ctx, Some(outcome.summary.clone()))).await?;
@@ -197,6 +200,27 @@ async fn run(ctx: &Context, inv: &Invocation, incident: &Incident, request: &Rem
     }
     let headline = if outcome.success { ":white_check_mark: Succeeded" } else { ":x: Failed" };
     respond(ctx, inv, &card::settled(request, &request.action, &format!("{headline} — approved by {}", inv.user.mention()), &lines)).await;
+    Ok(None)
+}
+
+/// The change went out and no answer came back: the run ends `unknown` rather than `failed`,
+/// nothing is verified (a rollout that completes says nothing of whether the restart landed),
+/// and the card says what to check before asking again.
+async fn outcome_unknown(
+    ctx: &Context,
+    inv: &Invocation,
+    incident: &Incident,
+    request: &RemediationRequest,
+    action: &RunbookAction,
+    why: &str,
+) -> Result<Option<Reply>, CommandError> {
+    let result = ActionError::Unanswered(why.to_owned()).to_string();
+    ctx.requests.move_request(request.id, &mv(RequestState::Running, RequestState::Unknown, None, ctx, Some(result.clone()))).await?;
+    let kind = EventKind::RemediationOutcomeUnknown { request: request.id.0, action: request.action.clone(), summary: why.to_owned() };
+    record(ctx, inv, incident, kind).await?;
+    let lines = [format!("`{}`", escape(&action.spec.target.describe())), format!("Result: {}", escape(&result))];
+    let headline = format!(":grey_question: Outcome unknown — approved by {}", inv.user.mention());
+    respond(ctx, inv, &card::settled(request, &request.action, &headline, &lines)).await;
     Ok(None)
 }
 

@@ -73,7 +73,7 @@ impl ApprovalPolicy {
         runs: RunCounts,
     ) -> Result<(), Refusal> {
         if request.state != RequestState::Requested {
-            return Err(Refusal::AlreadyDecided(request.state.key()));
+            return Err(Refusal::AlreadyDecided(request.state.said()));
         }
         if now >= request.expires_at {
             return Err(Refusal::Expired);

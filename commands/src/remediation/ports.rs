@@ -18,6 +18,10 @@ pub enum ActionError {
     Refused(String),
     #[error("not configured: {0}")]
     NotConfigured(String),
+    /// The change was sent but no answer came back (timeout, connection cut in flight): it may
+    /// or may not have been made. The message says what to check; the run ends `unknown`.
+    #[error("outcome unknown: {0}")]
+    Unanswered(String),
     #[error("{0}")]
     Failed(String),
 }

@@ -112,8 +112,6 @@ fn reachable(from: RequestState, to: RequestState) -> bool {
     from == to || RequestState::ALL.iter().any(|next| from.can_move_to(*next) && reachable(*next, to))
 }
 
-const RAN: [RequestState; 4] = [RequestState::Running, RequestState::Succeeded, RequestState::Failed, RequestState::Interrupted];
-
 /// Checks every invariant against the store after a step; `seen` is each request's last state.
 async fn check(w: &World, seen: &mut HashMap<i64, RequestState>) -> Result<(), TestCaseError> {
     let approved: Vec<i64> = w
@@ -135,7 +133,7 @@ async fn check(w: &World, seen: &mut HashMap<i64, RequestState>) -> Result<(), T
             prop_assert!(!before.is_final() || before == state, "#{id} left final state {before:?} for {state:?}");
             prop_assert!(reachable(before, state), "#{id} jumped {before:?} → {state:?}");
         }
-        if RAN.contains(&state) {
+        if RequestState::RAN.contains(&state) {
             runs += 1;
             let by = request.decided_by.as_ref().map(SlackUserId::as_str);
             prop_assert!(by.is_some_and(|by| APPROVERS.contains(&by)), "#{id} ran, approved by {by:?}");

@@ -22,8 +22,9 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// requested → approved | denied | expired → running → succeeded | failed; a request found
-/// `running` after a restart becomes `interrupted` and never runs again without a new request.
+/// requested → approved | denied | expired → running → succeeded | failed | unknown (the change
+/// was sent and no answer came back: it may have been made); a request found `running` after
+/// its replica stopped becomes `interrupted`. None runs again without a new request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequestState {
     Requested,
@@ -33,14 +34,18 @@ pub enum RequestState {
     Running,
     Succeeded,
     Failed,
+    Unknown,
     Interrupted,
 }
 
 impl RequestState {
-    pub const ALL: [RequestState; 8] = [
+    pub const ALL: [RequestState; 9] = [
         Self::Requested, Self::Approved, Self::Denied, Self::Expired, Self::Running, Self::Succeeded, Self::Failed,
-        Self::Interrupted,
+        Self::Unknown, Self::Interrupted,
     ];
+
+    /// The states of a request that was started: it counts against the action's run limits.
+    pub const RAN: [RequestState; 5] = [Self::Running, Self::Succeeded, Self::Failed, Self::Unknown, Self::Interrupted];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -51,7 +56,16 @@ impl RequestState {
             Self::Running => "running",
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
+            Self::Unknown => "unknown",
             Self::Interrupted => "interrupted",
+        }
+    }
+
+    /// The state in a sentence ("the request is … already").
+    pub fn said(self) -> &'static str {
+        match self {
+            Self::Unknown => "finished (outcome unknown)",
+            other => other.key(),
         }
     }
 
@@ -65,13 +79,13 @@ impl RequestState {
             (self, next),
             (Self::Requested, Self::Approved | Self::Denied | Self::Expired)
                 | (Self::Approved, Self::Running)
-                | (Self::Running, Self::Succeeded | Self::Failed | Self::Interrupted)
+                | (Self::Running, Self::Succeeded | Self::Failed | Self::Unknown | Self::Interrupted)
         )
     }
 
     /// No further move is possible.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Denied | Self::Expired | Self::Succeeded | Self::Failed | Self::Interrupted)
+        matches!(self, Self::Denied | Self::Expired | Self::Succeeded | Self::Failed | Self::Unknown | Self::Interrupted)
     }
 }
 
@@ -124,7 +138,8 @@ mod tests {
     fn only_forward_moves_are_allowed() {
         use RequestState::*;
         assert!(Requested.can_move_to(Approved) && Approved.can_move_to(Running) && Running.can_move_to(Succeeded));
-        assert!(Running.can_move_to(Interrupted));
+        assert!(Running.can_move_to(Interrupted) && Running.can_move_to(Unknown));
+        assert!(!Unknown.can_move_to(Running), "a run whose outcome is unknown never runs again by itself");
         for state in RequestState::ALL {
             assert!(!state.can_move_to(Requested), "{state:?} → requested");
             if state.is_final() {
@@ -135,5 +150,8 @@ mod tests {
         assert!(!Interrupted.can_move_to(Running), "an interrupted request never runs again");
         assert!(!Requested.can_move_to(Running), "nothing runs without an approval");
         assert_eq!(RequestState::parse("running"), Some(Running));
+        assert!(RequestState::ALL.iter().all(|s| RequestState::parse(s.key()) == Some(*s)), "every key parses back");
+        let ran = |s: RequestState| s == Running || Running.can_move_to(s);
+        assert!(RequestState::ALL.iter().all(|s| RequestState::RAN.contains(s) == ran(*s)), "RAN is running and what follows it");
     }
 }

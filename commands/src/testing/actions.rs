@@ -1,4 +1,4 @@
-//! Remediation ports that record what they were asked to do and succeed.
+//! Remediation ports that record what they were asked to do and succeed (or fail as told).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +17,10 @@ pub struct RecordingActions {
     pub delay: Mutex<Duration>,
     /// Status-page incidents set to resolved.
     pub resolved: Mutex<Vec<String>>,
+    /// When set, executions are recorded and then answer this error.
+    pub fail_with: Mutex<Option<ActionError>>,
+    /// Verifications asked for.
+    pub verifications: Mutex<usize>,
 }
 
 impl RecordingActions {
@@ -28,12 +32,18 @@ impl RecordingActions {
         lock(&self.executed).push(action.clone());
         let delay = *lock(&self.delay);
         tokio::time::sleep(delay).await;
+        if let Some(error) = lock(&self.fail_with).clone() {
+            return Err(error);
+        }
         Ok(ActionOutcome { success: true, summary: format!("ran {}", action.kind()), evidence: vec!["evidence line".into()] })
     }
 }
 
-fn verified() -> Result<ActionOutcome, ActionError> {
-    Ok(ActionOutcome { success: true, summary: "rollout complete".into(), evidence: vec![] })
+impl RecordingActions {
+    fn verified(&self) -> Result<ActionOutcome, ActionError> {
+        *lock(&self.verifications) += 1;
+        Ok(ActionOutcome { success: true, summary: "rollout complete".into(), evidence: vec![] })
+    }
 }
 
 #[async_trait]
@@ -45,7 +55,7 @@ impl ClusterActions for RecordingActions {
         self.run(action).await
     }
     async fn verify(&self, _: &ActionTarget, _: Duration) -> Result<ActionOutcome, ActionError> {
-        verified()
+        self.verified()
     }
 }
 
@@ -55,7 +65,7 @@ impl ContainerActions for RecordingActions {
         self.run(action).await
     }
     async fn verify(&self, _: &ActionTarget, _: Duration) -> Result<ActionOutcome, ActionError> {
-        verified()
+        self.verified()
     }
 }
 

@@ -39,7 +39,6 @@ impl MemoryRequests {
     }
 }
 
-const RUN_STATES: [RequestState; 4] = [RequestState::Running, RequestState::Succeeded, RequestState::Failed, RequestState::Interrupted];
 
 #[async_trait]
 impl RemediationStore for MemoryRequests {
@@ -92,7 +91,7 @@ impl RemediationStore for MemoryRequests {
                 && r.action == action
                 && incident.is_none_or(|i| r.incident == i)
                 && r.created_at >= since
-                && RUN_STATES.contains(&r.state)
+                && RequestState::RAN.contains(&r.state)
         });
         Ok(u32::try_from(runs.count()).unwrap_or(u32::MAX))
     }

@@ -354,7 +354,7 @@ async fn drops_writes(deployment: String) -> String {
 }
 
 /// Below Slack: when the connection breaks after the change was sent, Firebreak does not claim
-/// that nothing changed — it says the change may have been made.
+/// that nothing changed — the outcome is unknown and it says the change may have been made.
 #[tokio::test]
 async fn a_kubernetes_write_cut_off_in_flight_may_have_been_made() {
     use firebreak::adapters::kube_actions::KubeActions;
@@ -367,12 +367,12 @@ async fn a_kubernetes_write_cut_off_in_flight_may_have_been_made() {
     let actions = KubeActions::for_url(&format!("http://{server}")).unwrap_or_else(|e| panic!("{e}"));
     let restart = ActionTarget::K8sRolloutRestart { namespace: "default".into(), deployment: "web".into() };
     match actions.execute(&restart).await {
-        Err(ActionError::Unreachable(why)) => {
+        Err(ActionError::Unanswered(why)) => {
             assert!(why.contains("patch deployments web"), "{why}");
             assert!(why.ends_with("the change may have been made: check the target before requesting it again"), "{why}");
             assert!(!why.contains("nothing was changed"), "{why}");
         }
-        other => panic!("expected Unreachable, got {other:?}"),
+        other => panic!("expected Unanswered, got {other:?}"),
     }
     // A dry run cut off the same way changed nothing, whatever happened to it.
     match actions.preview(&restart).await {

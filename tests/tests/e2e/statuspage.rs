@@ -113,7 +113,8 @@ async fn a_lost_answer_is_looked_up_instead_of_posting_again() {
     // Not created and a 503: nothing is found, the state is said to be unknown.
     fake.fail_next_create(CreateFault::Refuse { status: 503, retry_after: None });
     let error = api.create(&target("Elevated errors")).await.err().unwrap_or_else(|| panic!("claimed a post that was not made"));
-    assert!(matches!(&error, ActionError::Failed(m) if m.starts_with("state unknown") && m.contains("check the page")), "{error}");
+    assert!(matches!(&error, ActionError::Unanswered(m) if m.contains("check the page")), "{error}");
+    assert!(error.to_string().starts_with("outcome unknown: Statuspage did not answer the POST (HTTP 503)"), "{error}");
     assert_eq!(fake.creates().len(), 2, "never re-posted");
     assert_eq!(fake.incidents(PAGE).len(), 1);
 }

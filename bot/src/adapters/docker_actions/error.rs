@@ -63,7 +63,7 @@ mod tests {
         let unsent = from_bollard_write(&refused, "unix:///s", "x");
         assert_eq!(unsent, ActionError::Unreachable("Docker engine not reachable at unix:///s; nothing was changed".into()));
         let cut_off = from_bollard_write(&Error::RequestTimeoutError, "unix:///s", "x");
-        assert!(matches!(cut_off, ActionError::Unreachable(m) if m.ends_with("the change may have been made: check the target before requesting it again")));
+        assert!(matches!(cut_off, ActionError::Unanswered(m) if m.ends_with("the change may have been made: check the target before requesting it again")));
         let conflict = Error::DockerResponseServerError { status_code: 409, message: "is being removed".into() };
         assert!(matches!(from_bollard(&conflict, "unix:///s", "x"), ActionError::Refused(_)));
         assert_eq!(from_probe(ProbeError::Forbidden("s".into())), ActionError::Forbidden("s".into()));

@@ -106,8 +106,8 @@ impl StatusPageApi {
     async fn look_up(&self, t: &Target<'_>, key: &str, sent: Timestamp, why: &str) -> Result<PostedIncident, ActionError> {
         let query: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("q", t.name).append_pair("limit", "100").finish();
         let unknown = |lookup: String| {
-            ActionError::Failed(format!(
-                "state unknown — Statuspage did not answer the POST ({why}) and the look-up found no incident named \"{}\" created since ({lookup}); \
+            ActionError::Unanswered(format!(
+                "Statuspage did not answer the POST ({why}) and the look-up found no incident named \"{}\" created since ({lookup}); \
                  check the page before requesting it again",
                 t.name
             ))
@@ -199,7 +199,7 @@ impl StatusPageActions for StatusPageApi {
                 Err(hide_error(self, answer::refusal(status, retry_after, &body, t.token_env, t.page_id, "resolving the incident", "it is still open on the page")))
             }
             Exchange::NotSent(why) => Err(ActionError::Unreachable(format!("could not reach Statuspage ({why}); the incident is still open on the page"))),
-            Exchange::Lost(why) => Err(ActionError::Failed(format!("state unknown — Statuspage did not answer ({why}); check the page"))),
+            Exchange::Lost(why) => Err(ActionError::Unanswered(format!("Statuspage did not answer ({why}); check the page"))),
         }
     }
 }
