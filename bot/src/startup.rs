@@ -1,6 +1,7 @@
 //! Building the application from configuration and running it until a shutdown signal.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use firebreak_commands::ports::{Chat, Clock, IncidentStore, Paging, RemediationStore, SystemClock, TimerStore};
@@ -104,6 +105,8 @@ impl App {
             actions: ports.actions,
             timers: ports.timers,
             paging: ports.paging,
+            // A fresh tracker: nothing runs in the background yet.
+            background: Default::default(),
         };
         let secret = SlackSigningSecret::new(credentials.signing_secret.expose().to_owned());
         let state = AppState {
@@ -124,13 +127,17 @@ impl App {
     }
 
     /// Serves (and runs Socket Mode, when configured) until Ctrl-C or SIGTERM, then finishes
-    /// in-flight requests and closes the Socket Mode connection.
+    /// in-flight requests, closes the Socket Mode connection, lets the work still running in
+    /// the background finish (at most [`BACKGROUND_GRACE`]) and only then stops the outbox, which
+    /// that work posts through.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port(), "firebreak listening");
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
+        let background = self.state.ctx.background.clone();
         let timers = tokio::spawn(crate::timer_loop::run(self.state.ctx.clone(), crate::timer_loop::TICK, stopped.clone()));
         let leases = tokio::spawn(crate::lease_loop::run(self.state.ctx.clone(), crate::lease_loop::TICK, stopped.clone()));
-        let outbox = self.outbox.map(|sender| tokio::spawn(sender.run(stopped.clone())));
+        let outbox = self.outbox.map(|sender| tokio::spawn(sender.run(outbox_stopped)));
         let socket_mode = self.socket_mode.map(|client| client.spawn(Arc::new(AppHandler::new(self.state.clone())), stopped));
         let shutdown = async move {
             shutdown_signal().await;
@@ -147,11 +154,33 @@ impl App {
             let _ = task.await;
         }
         let _ = timers.await;
+        let _ = leases.await;
+        finish_background(&background).await;
+        let _ = stop_outbox.send(true);
         if let Some(task) = outbox {
             let _ = task.await;
         }
-        let _ = leases.await;
         served
+    }
+}
+
+/// How long a stop waits for background work (a diagnostics run, a page, a reply past the ack
+/// budget). Kubernetes kills a pod 30 s after SIGTERM by default; this leaves room for the rest.
+pub const BACKGROUND_GRACE: Duration = Duration::from_secs(20);
+
+/// Waits for the background work to finish, at most [`BACKGROUND_GRACE`], saying what is cut off.
+async fn finish_background(background: &firebreak_commands::engine::TaskTracker) {
+    background.close();
+    if background.is_empty() {
+        return;
+    }
+    tracing::info!(tasks = background.len(), "stopping: letting background work finish");
+    if tokio::time::timeout(BACKGROUND_GRACE, background.wait()).await.is_err() {
+        tracing::warn!(
+            tasks = background.len(),
+            "stopping with background work still running after {} s: its replies may be lost (a remediation cut off is reported interrupted by another replica or at the next start)",
+            BACKGROUND_GRACE.as_secs()
+        );
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+pub use tokio_util::task::TaskTracker;
+
 use crate::diagnostics::DiagnosticPorts;
 use crate::ids::{ChannelId, IncidentId, SlackUserId, TeamId};
 use crate::incident::Incident;
@@ -23,6 +25,10 @@ pub struct Context {
     pub timers: Arc<dyn TimerStore>,
     /// Pagers outside Slack that escalation levels call.
     pub paging: Arc<dyn Paging>,
+    /// Work that goes on after a command has answered (diagnostics, pages, Statuspage
+    /// resolution, replies past the ack budget): spawned here so that a graceful stop lets it
+    /// finish instead of cutting it off.
+    pub background: TaskTracker,
 }
 
 /// Where remediations are carried out.

@@ -104,8 +104,10 @@ pub trait Chat: Send + Sync {
     async fn post(&self, channel: &ChannelId, reply: &Reply) -> Result<MessageTs, ChatError>;
     /// Posts `reply` where nobody waits for the message (an announcement): a queueing
     /// implementation returns once it is queued, so the caller's flow never waits behind the
-    /// channel's pace. By default, [`Chat::post`].
-    async fn post_and_forget(&self, channel: &ChannelId, reply: &Reply) -> Result<(), ChatError> {
+    /// channel's pace, and says in `report_to` (when given) if Slack later refuses it for good.
+    /// By default, [`Chat::post`], whose refusal the caller gets (so `report_to` is not used).
+    async fn post_and_forget(&self, channel: &ChannelId, reply: &Reply, report_to: Option<&ChannelId>) -> Result<(), ChatError> {
+        let _ = report_to;
         self.post(channel, reply).await.map(drop)
     }
     async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError>;

@@ -12,6 +12,7 @@ pub mod fake_slack;
 pub mod fake_socket_mode;
 pub mod fake_statuspage;
 pub mod kubectl;
+pub mod local_http;
 pub mod postgres_server;
 pub mod redis_server;
 pub mod signing;

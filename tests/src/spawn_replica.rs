@@ -60,6 +60,22 @@ impl ReplicaProcess {
         let _ = self.child.wait();
     }
 
+    /// `kill -TERM` (what Kubernetes and Docker send to stop a container), then waits up to
+    /// `limit` for the process to exit; its exit status, or `None` if it was still running.
+    pub async fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-s", "TERM", &pid]).status().unwrap_or_else(|e| panic!("cannot run kill: {e}"));
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        let deadline = tokio::time::Instant::now() + limit;
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
     /// What the process logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("firebreak.log")).unwrap_or_default()

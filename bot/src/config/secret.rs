@@ -1,14 +1,16 @@
 //! A secret from the environment that never prints.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Wraps a token or signing secret so `Debug`/`Display` (and therefore logs) show nothing.
+/// Shared, not copied: the app state holding the API tokens is cloned for every request.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(Arc::from(value.into()))
     }
 
     /// The value, for the one place that sends it.

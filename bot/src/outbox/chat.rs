@@ -3,7 +3,8 @@
 //! their row to be sent — woken by the local sender, or by polling when another replica sent
 //! it. The others (update, topic, pin, files, response_url) wait only while Slack answers at
 //! once, so a healthy Slack keeps the flow's order; under trouble they return once stored.
-//! Announcements (`post_and_forget`) return once stored.
+//! Announcements (`post_and_forget`) return once stored; a final refusal is told in the channel
+//! they name. An update supersedes the older queued updates of its message (see `store::outbox`).
 //! Reads go straight to Slack, unless a 429 has closed their method's gate.
 
 use std::sync::Arc;
@@ -164,15 +165,20 @@ impl Chat for OutboxChat {
         slack_chat::posted_ts(&self.send_and_wait(post_call(channel, None, reply)).await?)
     }
 
-    async fn post_and_forget(&self, channel: &ChannelId, reply: &Reply) -> Result<(), ChatError> {
+    async fn post_and_forget(&self, channel: &ChannelId, reply: &Reply, report_to: Option<&ChannelId>) -> Result<(), ChatError> {
         // Stored is enough: the sender delivers it at the lane's pace, in order, and nobody
-        // waits for its `ts` (nor behind the other posts queued in that channel).
-        self.enqueue(post_call(channel, None, reply)).await.map(drop)
+        // waits for its `ts` (nor behind the other posts queued in that channel). A refusal
+        // comes later, so it is told in `report_to` by the sender.
+        let call = post_call(channel, None, reply).with_report_to(report_to.map(ChannelId::as_str));
+        self.enqueue(call).await.map(drop)
     }
 
     async fn update(&self, channel: &ChannelId, ts: &MessageTs, reply: &Reply) -> Result<(), ChatError> {
         let call = NewCall::new(lane(channel), "chat.update", slack_chat::update_args(channel, ts, reply)).with_urgency(reply.urgency);
-        self.send_soon(call).await
+        let id = self.enqueue(call).await?;
+        // Older updates of this message it superseded are done: their waiters may return.
+        self.signals.done.notify_waiters();
+        self.settle(id).await
     }
 
     async fn pin(&self, channel: &ChannelId, ts: &MessageTs) -> Result<(), ChatError> {

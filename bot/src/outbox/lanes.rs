@@ -10,7 +10,7 @@ use firebreak_commands::reply::Urgency;
 use serde_json::Value;
 
 use super::sender::Sender;
-use super::{Queued, notice, now_ms, transport};
+use super::{Queued, notice, now_ms, refusal, transport};
 use crate::slack::web_api::Failure;
 
 /// A call older than this is given up (dead): by then nobody waits for it any more.
@@ -71,7 +71,10 @@ async fn attempt(sender: &Sender, call: &Queued) -> Result<(), StoreError> {
             Err(failure) => return failed(sender, call, failure, "conversations.history", true).await,
         }
     }
-    sender.store.mark_in_flight(call.id, now_ms()).await?;
+    if !sender.store.mark_in_flight(call.id, now_ms()).await? {
+        // A newer update superseded it since it was read: nothing to send.
+        return Ok(());
+    }
     match timed(transport::send(&sender.api, call)).await {
         Ok(answer) => sent(sender, call, &answer).await,
         Err(failure) => failed(sender, call, failure, &call.method, false).await,
@@ -121,7 +124,16 @@ async fn failed(sender: &Sender, call: &Queued, failure: Failure, method: &str, 
 async fn give_up(sender: &Sender, call: &Queued, why: &str) -> Result<(), StoreError> {
     // The code says why; the message itself is not logged (it may hold incident details).
     tracing::warn!(outbox.id = call.id, outbox.lane = %call.lane, slack.method = %call.method, error = why, "Slack call given up");
-    sender.store.mark_dead(call.id, why).await?;
+    match &call.report_to {
+        Some(channel) => {
+            let report = refusal::report(channel, call, why);
+            if sender.store.mark_dead_reporting(call.id, why, &report, now_ms()).await? {
+                tracing::info!(outbox.id = call.id, outbox.report_to = %channel, "told the channel that Slack refused the call");
+                sender.signals.wake.notify_one();
+            }
+        }
+        None => sender.store.mark_dead(call.id, why).await?,
+    }
     metrics::counter!("firebreak_outbox_dead_total", "method" => call.method.clone()).increment(1);
     sender.signals.done.notify_waiters();
     Ok(())

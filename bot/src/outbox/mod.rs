@@ -10,6 +10,11 @@
 //! - [`transport`] — executing one stored call against Slack (Web API, response_url, uploads),
 //!   and recognising a message an earlier sender posted before it died.
 //! - [`notice`] — the one "updates are delayed" line per channel and throttling episode.
+//! - [`refusal`] — telling a channel that Slack refused, for good, a call made elsewhere (an
+//!   announcement in a channel Firebreak cannot post to).
+//!
+//! Queueing a `chat.update` supersedes the older pending updates of the same message that are
+//! not in flight (see [`NewCall::coalesce_key`]): only the newest content is worth a call.
 //!
 //! A *lane* is a channel id, or a fixed name starting with `@` for calls without a channel.
 //! The tables live in `store::outbox`.
@@ -17,6 +22,7 @@
 pub mod chat;
 mod lanes;
 mod notice;
+mod refusal;
 pub mod sender;
 mod transport;
 
@@ -46,15 +52,34 @@ pub struct NewCall {
     pub method: String,
     /// The exact Web API body (Block Kit rendered), or the pseudo-method's arguments.
     pub args: Value,
+    /// A channel to tell if Slack refuses this call for good (see [`refusal`]).
+    pub report_to: Option<String>,
 }
 
 impl NewCall {
     pub fn new(lane: impl Into<String>, method: &str, args: Value) -> Self {
-        Self { lane: lane.into(), urgency: Urgency::Normal, method: method.to_owned(), args }
+        Self { lane: lane.into(), urgency: Urgency::Normal, method: method.to_owned(), args, report_to: None }
     }
 
     pub fn with_urgency(self, urgency: Urgency) -> Self {
         Self { urgency, ..self }
+    }
+
+    /// Has channel `report_to` told if Slack refuses this call for good.
+    pub fn with_report_to(self, report_to: Option<&str>) -> Self {
+        Self { report_to: report_to.map(str::to_owned), ..self }
+    }
+
+    /// Calls with the same key replace each other while they wait: a `chat.update`'s key is its
+    /// message (`"<channel> <ts>"`), as only the newest content of a message matters. Other
+    /// calls have none: each is sent.
+    pub fn coalesce_key(&self) -> Option<String> {
+        if self.method != "chat.update" {
+            return None;
+        }
+        let channel = self.args.get("channel").and_then(Value::as_str)?;
+        let ts = self.args.get("ts").and_then(Value::as_str)?;
+        Some(format!("{channel} {ts}"))
     }
 }
 
@@ -62,6 +87,8 @@ impl NewCall {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowState {
     Pending,
+    /// Slack took it; or a newer update of the same message replaced it before it went out
+    /// (its result is then `{"ok":true,"superseded_by":<id>}`), which its waiter takes as done.
     Sent,
     /// Never to be sent: Slack refused it, or it outlived [`lanes::MAX_AGE_MS`].
     Dead,
@@ -99,6 +126,8 @@ pub struct Queued {
     pub result: Option<Value>,
     /// The last failure (for a dead call: Slack's error code).
     pub last_error: Option<String>,
+    /// The channel told if the call is given up (see [`NewCall::report_to`]).
+    pub report_to: Option<String>,
 }
 
 /// Now, in epoch milliseconds.

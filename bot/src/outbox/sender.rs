@@ -8,6 +8,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
 
 use super::{lanes, now_ms};
+
+/// A lane with nothing pending and no lease, pacing or queued work for this long is forgotten.
+const LANE_IDLE_MS: i64 = 24 * 3_600_000;
 use crate::slack::chat::SlackChat;
 use crate::slack::web_api::SlackWebApi;
 use crate::store::SqlStore;
@@ -98,6 +101,8 @@ impl Sender {
         if now - *last_purge > 3_600_000 {
             // Finished calls are kept a week for inspection, then forgotten.
             self.store.purge_finished_calls(now - 7 * 24 * 3_600_000).await?;
+            // One lane per channel ever written to would pile up (and slow the look for work).
+            self.store.prune_idle_lanes(now - LANE_IDLE_MS).await?;
             *last_purge = now;
         }
         let limit = u32::try_from(self.config.lanes_at_once * 2).unwrap_or(u32::MAX);

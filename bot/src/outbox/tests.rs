@@ -23,11 +23,13 @@ async fn an_announcement_returns_once_queued_without_waiting_for_delivery() {
     let chat = Sender::new(store.clone(), api, SenderConfig::default()).chat();
     let broadcast = ChannelId::new("C0BROADCAST");
 
-    let queued = tokio::time::timeout(GENEROUS, chat.post_and_forget(&broadcast, &Reply::in_channel("SEV1 declared"))).await;
+    let incident = ChannelId::new("C0INCIDENT");
+    let queued = tokio::time::timeout(GENEROUS, chat.post_and_forget(&broadcast, &Reply::in_channel("SEV1 declared"), Some(&incident))).await;
     assert!(matches!(queued, Ok(Ok(()))), "the announcement waited for its delivery: {queued:?}");
     let head = store.lane_head("C0BROADCAST").await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("nothing queued"));
     assert_eq!((head.method.as_str(), head.state), ("chat.postMessage", RowState::Pending));
     assert_eq!(head.args["channel"], "C0BROADCAST");
+    assert_eq!(head.report_to.as_deref(), Some("C0INCIDENT"), "where a refusal is told is stored with the call");
 
     // A post whose `ts` the flow needs still waits for delivery.
     let post = tokio::time::timeout(Duration::from_millis(300), chat.post(&broadcast, &Reply::in_channel("card"))).await;

@@ -62,12 +62,12 @@ pub async fn within_ack<F>(ctx: &Context, name: &'static str, response_url: Opti
 where
     F: Future<Output = Result<Option<Reply>, CommandError>> + Send + 'static,
 {
-    let mut task = tokio::spawn(work);
+    let mut task = ctx.background.spawn(work);
     match tokio::time::timeout(ACK_BUDGET, &mut task).await {
         Ok(joined) => Ack::Now(outcome_reply(name, joined.unwrap_or_else(|e| Err(CommandError::Internal(e.to_string()))))),
         Err(_elapsed) => {
             let ctx = ctx.clone();
-            tokio::spawn(async move {
+            ctx.background.clone().spawn(async move {
                 let joined = task.await.unwrap_or_else(|e| Err(CommandError::Internal(e.to_string())));
                 deliver_later(&ctx, name, response_url, joined).await;
             });
@@ -82,7 +82,7 @@ where
     F: Future<Output = Result<Option<Reply>, CommandError>> + Send + 'static,
 {
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.background.clone().spawn(async move {
         let result = work.await;
         deliver_later(&ctx, name, response_url, result).await;
     });

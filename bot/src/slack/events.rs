@@ -106,7 +106,7 @@ pub async fn handle(state: &AppState, body: &[u8]) -> Response {
                 }
                 metrics::counter!("firebreak_slack_events_total", "kind" => kind(&activity)).increment(1);
                 let (ctx, deliveries) = (state.ctx.clone(), state.deliveries.clone());
-                let mut task = tokio::spawn(async move {
+                let mut task = ctx.background.clone().spawn(async move {
                     let team = TeamId::new(team_id);
                     match capture(&ctx, &team, &channel, activity).await {
                         Ok(outcome) => {

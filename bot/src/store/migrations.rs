@@ -48,6 +48,11 @@ const SQLITE: &[Embedded] = &[
         description: "remediation leases",
         sql: include_str!("../../migrations/sqlite/0006_remediation_leases.sql"),
     },
+    Embedded {
+        version: 7,
+        description: "outbox coalesce report prune",
+        sql: include_str!("../../migrations/sqlite/0007_outbox_coalesce_report_prune.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -80,6 +85,11 @@ const POSTGRES: &[Embedded] = &[
         version: 6,
         description: "remediation leases",
         sql: include_str!("../../migrations/postgres/0006_remediation_leases.sql"),
+    },
+    Embedded {
+        version: 7,
+        description: "outbox coalesce report prune",
+        sql: include_str!("../../migrations/postgres/0007_outbox_coalesce_report_prune.sql"),
     },
 ];
 

@@ -1,12 +1,14 @@
 //! The outbox tables: queued Slack calls, lanes (one lease, pacing and "updates delayed" flag
 //! per channel) and gates (a method closed by a 429 for every replica). Every state change is
 //! a compare-and-set or an idempotent write, so two replicas on one database never both send.
+//! A queued `chat.update` supersedes the waiting older updates of its message; lanes idle for a
+//! day are pruned.
 
 use firebreak_commands::ports::StoreError;
 use firebreak_commands::reply::Urgency;
-use serde_json::Value;
-use sqlx::Row;
+use serde_json::{Value, json};
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::{SqlStore, unavailable};
 use crate::outbox::{NewCall, Queued, RowState};
@@ -14,30 +16,21 @@ use crate::outbox::{NewCall, Queued, RowState};
 /// The columns [`queued`] reads (a macro so that `concat!` keeps the SQL `&'static str`).
 macro_rules! call_columns {
     () => {
-        "id, lane, urgency, method, args, state, attempts, not_before_ms, created_at_ms, in_flight_since_ms, result, last_error"
+        "id, lane, urgency, method, args, state, attempts, not_before_ms, created_at_ms, in_flight_since_ms, result, last_error, report_to"
     };
 }
 
 impl SqlStore {
-    /// Queues `call`; returns its id. The lane row is made on first use.
+    /// Queues `call`; returns its id. The lane row is made on first use, and marked active.
+    /// A call with a [`NewCall::coalesce_key`] supersedes, in the same transaction, the older
+    /// pending calls with that key that are not in flight: they are marked sent with
+    /// `{"ok":true,"superseded_by":<id>}` (so their waiters return), and the new call takes
+    /// the highest urgency among them.
     pub async fn enqueue(&self, call: &NewCall, now_ms: i64) -> Result<i64, StoreError> {
-        sqlx::query("INSERT INTO outbox_lanes (lane) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(&call.lane)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable("making an outbox lane"))?;
-        let row = sqlx::query(
-            "INSERT INTO outbox (lane, urgency, method, args, not_before_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(&call.lane)
-        .bind(urgency_code(call.urgency))
-        .bind(&call.method)
-        .bind(call.args.to_string())
-        .bind(now_ms)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(unavailable("queueing a Slack call"))?;
-        row.try_get("id").map_err(unavailable("reading a queued call's id"))
+        let mut tx = self.begin_write().await?;
+        let id = insert_call(&mut tx, call, now_ms).await?;
+        tx.commit().await.map_err(unavailable("committing a queued call"))?;
+        Ok(id)
     }
 
     /// One queued call, whatever its state (waiters read their call's outcome here).
@@ -109,14 +102,15 @@ impl SqlStore {
     }
 
     /// Records that call `id` is about to go out (a sender that dies now leaves this behind).
-    pub async fn mark_in_flight(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET in_flight_since_ms = $1, attempts = attempts + 1 WHERE id = $2 AND state = 'pending'")
+    /// `false` when it is no longer pending (a newer update superseded it): do not send it.
+    pub async fn mark_in_flight(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE outbox SET in_flight_since_ms = $1, attempts = attempts + 1 WHERE id = $2 AND state = 'pending'")
             .bind(now_ms)
             .bind(id)
             .execute(&self.pool)
             .await
             .map_err(unavailable("marking a call in flight"))?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Call `id` reached Slack with `result`; a post (`pace_ms > 0`) advances its lane's pacing
@@ -161,13 +155,19 @@ impl SqlStore {
 
     /// Call `id` will never be sent (Slack refused it, or it is too old): `error` says why.
     pub async fn mark_dead(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET state = 'dead', last_error = $1 WHERE id = $2 AND state = 'pending'")
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable("giving up a call"))?;
-        Ok(())
+        mark_dead(&mut *self.pool.acquire().await.map_err(unavailable("giving up a call"))?, id, error).await.map(drop)
+    }
+
+    /// [`SqlStore::mark_dead`], and queues `report` (telling someone) in the same transaction,
+    /// only if this call moved the row: once, whichever replica gives it up. `true` if queued.
+    pub async fn mark_dead_reporting(&self, id: i64, error: &str, report: &NewCall, now_ms: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let moved = mark_dead(&mut tx, id, error).await?;
+        if moved {
+            insert_call(&mut tx, report, now_ms).await?;
+        }
+        tx.commit().await.map_err(unavailable("committing a given-up call"))?;
+        Ok(moved)
     }
 
     /// Closes `method` for every replica until `until_ms` (a 429's `Retry-After`); a gate only
@@ -227,6 +227,21 @@ impl SqlStore {
         row.try_get("n").map_err(unavailable("counting queued calls"))
     }
 
+    /// Forgets lanes with nothing pending, no lease and no activity (work queued, a lease, a
+    /// post's pacing, a wake-up time) since `idle_since_ms`. A lane is made again by its next
+    /// call; what it forgets (pacing, the delay notice) has long lapsed by then.
+    pub async fn prune_idle_lanes(&self, idle_since_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM outbox_lanes WHERE active_at_ms < $1 AND next_at_ms < $1 AND lease_until_ms < $1 \
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.lane = outbox_lanes.lane AND o.state = 'pending')",
+        )
+        .bind(idle_since_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable("pruning idle outbox lanes"))?;
+        Ok(done.rows_affected())
+    }
+
     /// Forgets sent and dead calls queued before `before_ms` (their waiters are long gone).
     pub async fn purge_finished_calls(&self, before_ms: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM outbox WHERE state <> 'pending' AND created_at_ms < $1")
@@ -236,6 +251,74 @@ impl SqlStore {
             .map_err(unavailable("purging finished calls"))?;
         Ok(done.rows_affected())
     }
+}
+
+/// Queues `call` on `conn` (inside the caller's transaction), marks its lane active and
+/// supersedes what it replaces (see [`SqlStore::enqueue`]); returns its id.
+async fn insert_call(conn: &mut AnyConnection, call: &NewCall, now_ms: i64) -> Result<i64, StoreError> {
+    // Upserting (not "do nothing") also locks the lane row until commit, so a concurrent prune
+    // either ran before (the lane is made anew) or sees it active.
+    sqlx::query(
+        "INSERT INTO outbox_lanes (lane, active_at_ms) VALUES ($1, $2) ON CONFLICT (lane) DO UPDATE SET \
+         active_at_ms = CASE WHEN excluded.active_at_ms > outbox_lanes.active_at_ms THEN excluded.active_at_ms ELSE outbox_lanes.active_at_ms END",
+    )
+    .bind(&call.lane)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await
+    .map_err(unavailable("making an outbox lane"))?;
+    let key = call.coalesce_key();
+    let row = sqlx::query(
+        "INSERT INTO outbox (lane, urgency, method, args, not_before_ms, created_at_ms, coalesce_key, report_to) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
+    )
+    .bind(&call.lane)
+    .bind(urgency_code(call.urgency))
+    .bind(&call.method)
+    .bind(call.args.to_string())
+    .bind(now_ms)
+    .bind(key.as_deref())
+    .bind(call.report_to.as_deref())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(unavailable("queueing a Slack call"))?;
+    let id: i64 = row.try_get("id").map_err(unavailable("reading a queued call's id"))?;
+    let Some(key) = key else { return Ok(id) };
+    // Only calls not in flight: one that may have reached Slack keeps its course (looked up
+    // or sent again), and the newer call still follows it.
+    let superseded = sqlx::query(
+        "UPDATE outbox SET state = 'sent', sent_at_ms = $1, result = $2, last_error = NULL \
+         WHERE coalesce_key = $3 AND state = 'pending' AND in_flight_since_ms IS NULL AND id < $4 RETURNING urgency",
+    )
+    .bind(now_ms)
+    .bind(json!({ "ok": true, "superseded_by": id }).to_string())
+    .bind(&key)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(unavailable("superseding older updates"))?;
+    let urgent = urgency_code(Urgency::Urgent);
+    let replaced_urgent = superseded.iter().any(|r| r.try_get::<i64, _>("urgency").is_ok_and(|u| u >= urgent));
+    if replaced_urgent && call.urgency != Urgency::Urgent {
+        sqlx::query("UPDATE outbox SET urgency = $1 WHERE id = $2")
+            .bind(urgent)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable("raising a call's urgency"))?;
+    }
+    Ok(id)
+}
+
+/// Marks call `id` dead if still pending; `true` when this call moved it.
+async fn mark_dead(conn: &mut AnyConnection, id: i64, error: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE outbox SET state = 'dead', last_error = $1 WHERE id = $2 AND state = 'pending'")
+        .bind(error)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(unavailable("giving up a call"))?;
+    Ok(done.rows_affected() == 1)
 }
 
 fn urgency_code(urgency: Urgency) -> i64 {
@@ -265,5 +348,6 @@ fn queued(row: &AnyRow) -> Result<Queued, StoreError> {
         in_flight_since_ms: row.try_get::<Option<i64>, _>("in_flight_since_ms").map_err(|e| bad("in_flight_since_ms", e.to_string()))?,
         result: get_opt("result")?.map(|text| serde_json::from_str(&text).unwrap_or(Value::Null)),
         last_error: get_opt("last_error")?,
+        report_to: get_opt("report_to")?,
     })
 }

@@ -1,5 +1,7 @@
 //! The outbox tables: one lease per lane among replicas, urgent-then-FIFO order, a rate-limit
-//! gate every replica sees, one delay notice per episode, and queued calls surviving a restart.
+//! gate every replica sees, one delay notice per episode, queued calls surviving a restart,
+//! newer card updates superseding waiting ones, a refusal's report queued once, and idle
+//! lanes pruned.
 
 use firebreak::outbox::{NewCall, RowState};
 use firebreak_commands::reply::Urgency;
@@ -125,6 +127,116 @@ async fn a_channel_is_told_of_delays_once_per_episode() {
         assert!(a.claim_delay_notice("C1", T0 + 30_000).await?, "a new episode is told again");
         a.close().await;
         b.close().await;
+        Ok(())
+    })
+    .await;
+}
+
+fn update(channel: &str, ts: &str, text: &str) -> NewCall {
+    NewCall::new(channel, "chat.update", json!({ "channel": channel, "ts": ts, "text": text }))
+}
+
+async fn row(store: &SqlStore, id: i64) -> anyhow::Result<firebreak::outbox::Queued> {
+    store.outbox_call(id).await?.ok_or_else(|| anyhow::anyhow!("call {id} gone"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_update_of_a_message_supersedes_the_waiting_ones_but_not_one_in_flight() {
+    on_both(|store| async move {
+        let first = store.enqueue(&update("C1", "1.1", "v1").with_urgency(Urgency::Urgent), T0).await?;
+        let other = store.enqueue(&update("C1", "2.2", "other message"), T0 + 1).await?;
+        let post = store.enqueue(&post("C1", "a post"), T0 + 2).await?;
+        let second = store.enqueue(&update("C1", "1.1", "v2"), T0 + 3).await?;
+
+        let replaced = row(&store, first).await?;
+        assert_eq!(replaced.state, RowState::Sent, "its waiter is told it is done");
+        assert_eq!(replaced.result, Some(json!({ "ok": true, "superseded_by": second })));
+        assert!(!store.mark_in_flight(first, T0 + 4).await?, "a superseded call is not sent");
+        let newest = row(&store, second).await?;
+        assert_eq!((newest.state, newest.urgency), (RowState::Pending, Urgency::Urgent), "it keeps the urgency of what it replaced");
+        for untouched in [other, post] {
+            assert_eq!(row(&store, untouched).await?.state, RowState::Pending, "another message's update and posts are sent");
+        }
+
+        // An update that may have reached Slack is never touched: it is looked up or sent again.
+        assert!(store.mark_in_flight(second, T0 + 5).await?);
+        let third = store.enqueue(&update("C1", "1.1", "v3"), T0 + 6).await?;
+        assert_eq!(row(&store, second).await?.state, RowState::Pending);
+        assert_eq!(row(&store, third).await?.urgency, Urgency::Normal, "nothing urgent was replaced");
+        assert_eq!(store.pending_calls().await?, 4, "second (in flight), third, the other update, the post");
+        // The same ts in another channel is another message.
+        let elsewhere = store.enqueue(&update("C2", "1.1", "v4"), T0 + 7).await?;
+        assert_eq!(row(&store, third).await?.state, RowState::Pending);
+        assert_eq!(row(&store, elsewhere).await?.state, RowState::Pending);
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_call_with_a_report_channel_queues_its_report_once() {
+    on_each_database(|db| async move {
+        let (a, b) = (SqlStore::connect(&db.url).await?, SqlStore::connect(&db.url).await?);
+        let announcement = post("CBROADCAST", "SEV1 declared").with_report_to(Some("CINCIDENT"));
+        let id = a.enqueue(&announcement, T0).await?;
+        assert_eq!(row(&a, id).await?.report_to.as_deref(), Some("CINCIDENT"));
+        let report = post("CINCIDENT", "refused");
+        let (left, right) = tokio::join!(
+            a.mark_dead_reporting(id, "not_in_channel", &report, T0 + 1),
+            b.mark_dead_reporting(id, "not_in_channel", &report, T0 + 1)
+        );
+        assert!(left? ^ right?, "exactly one replica gives it up and reports");
+        let dead = row(&a, id).await?;
+        assert_eq!((dead.state, dead.last_error.as_deref()), (RowState::Dead, Some("not_in_channel")));
+        let head = a.lane_head("CINCIDENT").await?.ok_or_else(|| anyhow::anyhow!("no report queued"))?;
+        assert_eq!(head.args["text"], "refused");
+        assert_eq!(a.pending_calls().await?, 1, "one report");
+        a.close().await;
+        b.close().await;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lanes_idle_for_a_day_with_nothing_pending_and_no_lease_are_pruned() {
+    const DAY: i64 = 24 * 3_600_000;
+    const NOW: i64 = T0 + 3 * DAY;
+    on_each_database(|db| async move {
+        let store = SqlStore::connect(&db.url).await?;
+        let sent_at = |at: i64, lane: &'static str| {
+            let store = store.clone();
+            async move {
+                store.enqueue(&post(lane, "hello"), at).await?;
+                let head = store.lane_head(lane).await?.ok_or_else(|| anyhow::anyhow!("nothing in {lane}"))?;
+                store.mark_sent(&head, &json!({ "ok": true, "ts": "1.1" }), at + 10, 1_000).await?;
+                anyhow::Ok(())
+            }
+        };
+        sent_at(T0, "CIDLE").await?;
+        sent_at(NOW - 60_000, "CRECENT").await?;
+        store.enqueue(&post("CPENDING", "stuck for days"), T0).await?;
+        let dead = store.enqueue(&post("CDEAD", "refused"), T0).await?;
+        store.mark_dead(dead, "channel_not_found").await?;
+        sent_at(T0, "CLEASED").await?;
+        assert!(store.lease_lane("CLEASED", "replica-a", NOW - 1_000, NOW + 29_000).await?);
+        // A post paced far ahead (a day of backlog drained at once) keeps its lane's clock.
+        sent_at(T0, "CPACED").await?;
+        let late = store.enqueue(&post("CPACED", "x"), T0 + 20).await?;
+        let head = row(&store, late).await?;
+        store.mark_sent(&head, &json!({ "ok": true, "ts": "1.2" }), T0 + 30, 2 * DAY + 1).await?;
+
+        assert_eq!(store.prune_idle_lanes(NOW - DAY).await?, 2);
+        let lanes: Vec<(String,)> = sqlx::query_as("SELECT lane FROM outbox_lanes ORDER BY lane").fetch_all(&mut raw(&db).await?).await?;
+        let lanes: Vec<String> = lanes.into_iter().map(|(lane,)| lane).collect();
+        assert_eq!(lanes, ["CLEASED", "CPACED", "CPENDING", "CRECENT"]);
+        assert_eq!(row(&store, dead).await?.state, RowState::Dead, "calls are purged on their own schedule, not with lanes");
+
+        // A pruned lane is made again by its next call, and offered for sending.
+        store.enqueue(&post("CIDLE", "back"), NOW).await?;
+        assert!(store.ready_lanes(NOW, 10).await?.contains(&"CIDLE".to_owned()));
+        assert_eq!(store.prune_idle_lanes(NOW - DAY).await?, 0, "an active lane is kept");
+        store.close().await;
         Ok(())
     })
     .await;

@@ -174,7 +174,8 @@ async fn set_up_channel(ctx: &Context, inv: &Invocation, mut incident: Incident,
     if let (true, Some(broadcast)) = (incident.severity.is_major(), ctx.settings.broadcast_channel.as_ref()) {
         // Queued, not awaited: the broadcast channel is paced (about one post a second), and
         // the requester's confirmation must not wait behind other incidents' announcements.
-        match ctx.chat.post_and_forget(broadcast, &announcement(&incident, channel)).await {
+        // A later refusal (Firebreak not in that channel) is told in the incident channel.
+        match ctx.chat.post_and_forget(broadcast, &announcement(&incident, channel), Some(&channel.id)).await {
             Ok(()) => events.push(EventKind::Announced { channel: broadcast.clone() }),
             Err(error) => failed("announce in the broadcast channel", error, &mut events),
         }
@@ -199,7 +200,7 @@ fn announcement(incident: &Incident, channel: &CreatedChannel) -> Reply {
 /// does not wait for them.
 fn start_diagnostics(ctx: &Context, incident: &Incident, channel: &CreatedChannel, runbook: Runbook) {
     let (ctx, incident, channel) = (ctx.clone(), incident.clone(), channel.id.clone());
-    tokio::spawn(async move {
+    ctx.background.clone().spawn(async move {
         let trigger = Trigger { actor: Actor::Firebreak, source: Source::Firebreak, cause: None };
         if let Err(error) = run_diagnostics(&ctx, trigger, &incident, &channel, &runbook).await {
             tracing::warn!(incident.id = %incident.id, %error, "automatic diagnostics failed");

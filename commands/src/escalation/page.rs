@@ -62,7 +62,7 @@ pub(super) fn spawn_webhook(ctx: &Context, incident: &Incident, level: usize, co
         return;
     }
     let (ctx, incident, config, reason) = (ctx.clone(), incident.clone(), config.clone(), reason.to_owned());
-    tokio::spawn(async move { call_webhook(&ctx, &incident, level, &config, &reason).await });
+    ctx.background.clone().spawn(async move { call_webhook(&ctx, &incident, level, &config, &reason).await });
 }
 
 /// Pages `config`'s webhook, if it has one, and records the outcome once per level.

@@ -13,7 +13,7 @@ use crate::timeline::{Actor, EventKind, NewEvent, Source, TimelineEvent};
 /// to its timeout) does not hold up the person resolving.
 pub fn spawn_resolve_posted(ctx: &Context, incident: &Incident) {
     let (ctx, incident) = (ctx.clone(), incident.clone());
-    tokio::spawn(async move { resolve_posted(&ctx, &incident).await });
+    ctx.background.clone().spawn(async move { resolve_posted(&ctx, &incident).await });
 }
 
 /// `(action, status-page incident id)` posted by the incident and not resolved since.

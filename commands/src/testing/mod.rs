@@ -65,6 +65,7 @@ pub fn test_context(settings: Settings) -> (Context, Arc<MemoryStore>, Arc<Recor
         actions: actions::ports(Arc::new(actions::RecordingActions::default())),
         timers: Arc::new(timers::MemoryTimers::default()),
         paging: Arc::new(paging::RecordingPaging::default()),
+        background: tokio_util::task::TaskTracker::new(),
     };
     (ctx, store, chat)
 }

@@ -17,16 +17,17 @@ use firebreak_tests::spawn::BOT_TOKEN;
 use serde_json::json;
 use tokio::sync::watch;
 
-/// A fake Slack with two channels, a store, and a way to start senders on it.
-struct Rig {
-    slack: FakeSlack,
-    url: String,
-    store: SqlStore,
-    channels: [String; 2],
+/// A fake Slack with two channels, a store, and a way to start senders on it (also used by
+/// `outbox_coalesce`).
+pub(crate) struct Rig {
+    pub(crate) slack: FakeSlack,
+    pub(crate) url: String,
+    pub(crate) store: SqlStore,
+    pub(crate) channels: [String; 2],
     stop: watch::Sender<bool>,
 }
 
-async fn rig(backend: Backend) -> Option<Rig> {
+pub(crate) async fn rig(backend: Backend) -> Option<Rig> {
     let url = backend.fresh_database_url().await?;
     let slack = FakeSlack::start(BOT_TOKEN).await;
     let store = SqlStore::connect(&url).await.unwrap_or_else(|e| panic!("store: {e}"));
@@ -41,7 +42,7 @@ async fn rig(backend: Backend) -> Option<Rig> {
 
 impl Rig {
     /// Starts a sender (a replica) with its own store handle.
-    async fn start_sender(&self, config: SenderConfig) {
+    pub(crate) async fn start_sender(&self, config: SenderConfig) {
         let store = SqlStore::connect(&self.url).await.unwrap_or_else(|e| panic!("store: {e}"));
         let api = SlackWebApi::new(&self.slack.api_url(), &Secret::new(BOT_TOKEN)).unwrap_or_else(|e| panic!("api: {e}"));
         tokio::spawn(Sender::new(store, api, config).run(self.stop.subscribe()));
@@ -64,7 +65,7 @@ impl Rig {
 
     /// Waits until call `id` is no longer pending (the fake may see a post before its sender
     /// has recorded the answer).
-    async fn settled(&self, id: i64) {
+    pub(crate) async fn settled(&self, id: i64) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let row = self.store.outbox_call(id).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("row {id} gone"));
@@ -77,7 +78,7 @@ impl Rig {
     }
 
     /// Waits up to `limit` for `cond`, then panics with the fake's calls.
-    async fn until(&self, what: &str, limit: Duration, cond: impl Fn(&Rig) -> bool) {
+    pub(crate) async fn until(&self, what: &str, limit: Duration, cond: impl Fn(&Rig) -> bool) {
         let deadline = Instant::now() + limit;
         while !cond(self) {
             assert!(Instant::now() < deadline, "timed out waiting for {what}; calls:\n{}", self.slack.dump_calls());

@@ -38,11 +38,8 @@ async fn take(State(pager): State<LocalPager>, body: String) -> StatusCode {
 impl LocalPager {
     async fn start() -> (Self, String) {
         let pager = Self::default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-        let app = axum::Router::new().route("/page", post(take)).with_state(pager.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (pager, format!("http://127.0.0.1:{port}/page"))
+        let base = firebreak_tests::local_http::serve(axum::Router::new().route("/page", post(take)).with_state(pager.clone())).await;
+        (pager, format!("{base}/page"))
     }
 
     fn bodies(&self) -> Vec<Value> {
@@ -172,11 +169,8 @@ async fn hold(State(pager): State<HeldPager>) -> StatusCode {
 impl HeldPager {
     async fn start() -> (Self, String) {
         let pager = Self { received: Arc::default(), release: Arc::new(tokio::sync::watch::channel(false).0) };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-        let app = axum::Router::new().route("/page", post(hold)).with_state(pager.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (pager, format!("http://127.0.0.1:{port}/page"))
+        let base = firebreak_tests::local_http::serve(axum::Router::new().route("/page", post(hold)).with_state(pager.clone())).await;
+        (pager, format!("{base}/page"))
     }
 
     fn received(&self) -> usize {
