@@ -8,12 +8,12 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
 
 use super::{lanes, now_ms};
-
-/// A lane with nothing pending and no lease, pacing or queued work for this long is forgotten.
-const LANE_IDLE_MS: i64 = 24 * 3_600_000;
 use crate::slack::chat::SlackChat;
 use crate::slack::web_api::SlackWebApi;
 use crate::store::SqlStore;
+
+/// A lane with nothing pending and no lease, pacing or queued work for this long is forgotten.
+const LANE_IDLE_MS: i64 = 24 * 3_600_000;
 
 /// Knobs of the sender; [`SenderConfig::default`] is what production runs.
 #[derive(Debug, Clone)]

@@ -39,10 +39,12 @@ impl Tally {
         tally
     }
 
-    /// `5 ok · 1 warn · 2 fail · 1 error`, leaving out zero counts except ok.
+    /// `5 ok · 1 warn · 2 fail · 1 could not check`, leaving out zero counts except ok. A check
+    /// that could not run (its target unreachable, it timed out) is not called an "error":
+    /// read at 3 a.m., that would sound like a finding about the service.
     pub fn text(&self) -> String {
         let mut parts = vec![format!("{} ok", self.ok)];
-        for (n, label) in [(self.warn, "warn"), (self.fail, "fail"), (self.error, "error")] {
+        for (n, label) in [(self.warn, "warn"), (self.fail, "fail"), (self.error, "could not check")] {
             if n > 0 {
                 parts.push(format!("{n} {label}"));
             }
@@ -145,6 +147,13 @@ mod tests {
         let Some(Block::Section { text: Some(text), .. }) = reply.blocks.get(1) else { panic!("no section") };
         assert!(text.starts_with(":x: *b*"), "{text}");
         assert!(reply.text.contains("1 ok · 1 warn · 1 fail"), "{}", reply.text);
+    }
+
+    #[test]
+    fn checks_that_could_not_run_are_tallied_as_such() {
+        let results = [result("a", Outcome::Error, vec![]), result("b", Outcome::Ok, vec![]), result("c", Outcome::Error, vec![])];
+        assert_eq!(Tally::of(&results).text(), "1 ok · 2 could not check");
+        assert_eq!(Tally::of(&[]).text(), "0 ok");
     }
 
     #[test]
