@@ -38,7 +38,7 @@ pub use throttle::Throttle;
 use state::{BOT_USER, HUMAN_USER, Shared, State, lock};
 
 /// How long [`FakeSlack::wait_for`] waits, and how often it looks.
-const WAIT_LIMIT: Duration = Duration::from_secs(10);
+const WAIT_LIMIT: Duration = Duration::from_secs(30);
 const WAIT_STEP: Duration = Duration::from_millis(20);
 
 /// A running fake Slack; clones share the same workspace.
@@ -194,7 +194,7 @@ impl FakeSlack {
         lock(&self.shared).strict_users = strict;
     }
 
-    /// Waits until `cond` holds, looking every 20 ms for up to 10 s; then panics naming
+    /// Waits until `cond` holds, looking every 20 ms for up to 30 s; then panics naming
     /// `what` and listing the calls so far.
     pub async fn wait_for<F: Fn(&FakeSlack) -> bool>(&self, what: &str, cond: F) {
         let deadline = tokio::time::Instant::now() + WAIT_LIMIT;

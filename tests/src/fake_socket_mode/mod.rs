@@ -26,7 +26,7 @@ use crate::fake_slack::FakeSlack;
 /// The app id `hello` reports (the fake Slack's app).
 pub const APP_ID: &str = "A0001";
 /// How long the `wait_*` helpers wait.
-const WAIT_LIMIT: Duration = Duration::from_secs(10);
+const WAIT_LIMIT: Duration = Duration::from_secs(30);
 const WAIT_STEP: Duration = Duration::from_millis(20);
 
 /// A running fake Socket Mode server; clones share it.
@@ -178,7 +178,7 @@ impl FakeSocketMode {
         assert!(violations.is_empty(), "the bot broke the Socket Mode protocol:\n  {}", violations.join("\n  "));
     }
 
-    /// Waits until `cond` holds, looking every 20 ms for up to 10 s; then panics naming `what`.
+    /// Waits until `cond` holds, looking every 20 ms for up to 30 s; then panics naming `what`.
     pub async fn wait_for<F: Fn(&FakeSocketMode) -> bool>(&self, what: &str, cond: F) {
         let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
         while !cond(self) {
