@@ -21,3 +21,4 @@ pub mod spawn_console;
 pub mod spawn_killable;
 pub mod spawn_replica;
 pub mod spawn_socket_mode;
+pub mod timeline_lock;

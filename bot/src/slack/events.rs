@@ -10,14 +10,18 @@
 //! later — by then it is done, or that replica died and the redelivery is handled here
 //! (`firebreak_slack_deliveries_deferred_total{transport="events_api"}`). One whose handling
 //! failed within the budget (the database is down) is answered 503 too, and released, so that
-//! Slack's retry records it once the database is back (logged as "event not recorded").
+//! Slack's retry records it once the database is back (logged as "event not recorded"); one
+//! that fails after its ack is tried again here for about 15 s ([`super::late_retry`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use firebreak_commands::capture::{capture, ChannelActivity};
+use firebreak_commands::capture::ChannelActivity;
 use firebreak_commands::ids::{ChannelId, MessageTs, SlackUserId, TeamId};
 use serde::Deserialize;
 use serde_json::json;
@@ -106,9 +110,11 @@ pub async fn handle(state: &AppState, body: &[u8]) -> Response {
                 }
                 metrics::counter!("firebreak_slack_events_total", "kind" => kind(&activity)).increment(1);
                 let (ctx, deliveries) = (state.ctx.clone(), state.deliveries.clone());
+                let acked = Arc::new(AtomicBool::new(false));
+                let acked_in_task = acked.clone();
                 let mut task = ctx.background.clone().spawn(async move {
                     let team = TeamId::new(team_id);
-                    match capture(&ctx, &team, &channel, activity).await {
+                    match super::late_retry::record(&ctx, &team, &channel, activity, &acked_in_task).await {
                         Ok(outcome) => {
                             deliveries.done(&key).await;
                             tracing::debug!(slack.event_id = %event_id, ?outcome, "event handled");
@@ -122,9 +128,12 @@ pub async fn handle(state: &AppState, body: &[u8]) -> Response {
                         }
                     }
                 });
-                // Past the budget the task goes on by itself and Slack gets its ack in time.
-                if let Ok(Ok(false)) = tokio::time::timeout(ACK_BUDGET, &mut task).await {
-                    return not_recorded();
+                // Past the budget the task goes on by itself (trying again if it fails: Slack
+                // will not redeliver what it got a 200 for) and Slack gets its ack in time.
+                match tokio::time::timeout(ACK_BUDGET, &mut task).await {
+                    Ok(Ok(false)) => return not_recorded(),
+                    Ok(_) => {}
+                    Err(_) => acked.store(true, Ordering::Release),
                 }
             }
             StatusCode::OK.into_response()

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod dispatch;
 pub mod events;
 pub mod interactions;
+mod late_retry;
 pub mod messages;
 pub mod render;
 pub mod socket_mode;

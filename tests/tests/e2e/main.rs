@@ -11,6 +11,7 @@ mod diag_kube;
 mod diag_probes;
 mod edge;
 mod escalation;
+mod faults_after_ack;
 mod faults_kill;
 mod faults_targets;
 mod graceful_stop;

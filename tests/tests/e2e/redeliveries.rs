@@ -17,6 +17,7 @@ use firebreak_tests::redis_server::{shared_redis_url, ThrowawayRedis};
 use firebreak_tests::spawn::{spawn_app, spawn_app_configured, Answer, TestApp};
 use firebreak_tests::spawn_replica::{deliver_until_acked, post_event_to, spawn_second_replica};
 use firebreak_tests::spawn_socket_mode::APP_TOKEN;
+use firebreak_tests::timeline_lock::TimelineLock;
 use serde_json::{json, Value};
 
 /// The same Redis outlives the test: Slack's event ids are unique, the fake's only per run.
@@ -164,19 +165,12 @@ async fn an_event_in_hand_on_another_replica_is_left_unacknowledged_then_acked_o
     let pin = with_unique_event_id(first.slack.react(&channel, &message, "U0CAROL", "pushpin"));
 
     // The first replica takes the event over HTTP and is held before it can record it.
-    let pool = sqlx::PgPool::connect(&first.database_url).await.expect("Postgres");
-    let mut lock = pool.begin().await.expect("a transaction");
-    sqlx::query("LOCK TABLE timeline_events IN EXCLUSIVE MODE").execute(&mut *lock).await.expect("the lock");
+    let lock = TimelineLock::take(&first.database_url).await;
     let over_http = {
         let (http, base_url, pin) = (first.http.clone(), first.base_url.clone(), pin.clone());
         tokio::spawn(async move { post_event_to(&http, &base_url, &pin).await })
     };
-    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while sqlx::query_scalar::<_, i64>(waiting).fetch_one(&pool).await.expect("pg_stat_activity") == 0 {
-        assert!(Instant::now() < deadline, "the first replica never reached the timeline");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    lock.waiter("the first replica").await;
 
     // The same event reaches the second replica over Socket Mode: in hand elsewhere, not acked.
     // (The Events API handler answers 503 inside the envelope's handling; it is counted there.)
@@ -191,7 +185,7 @@ async fn an_event_in_hand_on_another_replica_is_left_unacknowledged_then_acked_o
     assert!(socket.acks_of(&id).is_empty(), "acknowledged while another replica handles it");
 
     // The first replica finishes; Slack's redelivery is then acknowledged and not handled again.
-    lock.rollback().await.expect("the lock released");
+    lock.release().await;
     assert_eq!(over_http.await.expect("no panic"), Some(200));
     wait_for_pins(&first, 1).await;
     socket.redeliver(&id, 1);

@@ -15,6 +15,7 @@ use firebreak_tests::fake_slack::FakeSlack;
 use firebreak_tests::redis_server::shared_redis_url;
 use firebreak_tests::spawn::{TestApp, BOT_TOKEN};
 use firebreak_tests::spawn_replica::{deliver_until_acked, post_event_to, spawn_replica_process, ReplicaSetup};
+use firebreak_tests::timeline_lock::TimelineLock;
 use serde_json::{json, Value};
 
 async fn request_state(app: &TestApp) -> Option<RequestState> {
@@ -116,32 +117,20 @@ async fn two_replicas_lose_and_double_nothing_when_one_is_killed_mid_stream() {
     // A takes the next pin and is killed -9 in the middle of handling it: the timeline is
     // locked, so A has claimed it and looked it up in Slack but cannot record it.
     let mid = pin(&slack, &channel, 8);
-    let pool = sqlx::PgPool::connect(&database_url).await.unwrap_or_else(|e| panic!("{e}"));
-    let mut lock = pool.begin().await.unwrap_or_else(|e| panic!("{e}"));
-    sqlx::query("LOCK TABLE timeline_events IN EXCLUSIVE MODE").execute(&mut *lock).await.unwrap_or_else(|e| panic!("{e}"));
+    let lock = TimelineLock::take(&database_url).await;
     let looked_up = slack.calls_to("conversations.history").len();
     let to_a = {
         let (http, base_url, mid) = (a.app.http.clone(), a.app.base_url.clone(), mid.clone());
         tokio::spawn(async move { post_event_to(&http, &base_url, &mid).await })
     };
     slack.wait_for("A handling the pin", |s| s.calls_to("conversations.history").len() > looked_up).await;
-    let waiting = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let blocked: i32 = loop {
-        let pids: Vec<i32> = sqlx::query_scalar(waiting).fetch_all(&pool).await.unwrap_or_else(|e| panic!("{e}"));
-        if let [pid] = pids[..] {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "A never reached the timeline: {pids:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let blocked = lock.waiter("A").await;
     a.kill();
     let _ = to_a.await;
     // A dead process's statement dies with its connection; Postgres would notice only once the
     // lock is granted, so the test ends A's waiting session itself, as the crash would have.
-    let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)").bind(blocked).fetch_one(&pool).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(ended, "A's session was still there");
-    lock.rollback().await.unwrap_or_else(|e| panic!("{e}"));
+    lock.terminate(blocked).await;
+    lock.release().await;
     // The load balancer's copy to B: answered 503 while A's claim lives, handled once it lapsed.
     deliver_until_acked(&[&b.app, &a.app], &mid, 0).await;
 
