@@ -73,6 +73,8 @@ pub enum EventKind {
     TopicSet { topic: String },
     CardPosted,
     CardPinned,
+    /// The announcement was queued for the broadcast channel (it goes out at that channel's
+    /// pace; a refusal by Slack is said in the incident channel, see `bot::outbox`).
     Announced { channel: ChannelId },
     SetupStepFailed { step: String, error: String },
     SetupFailed { error: String },
@@ -224,7 +226,7 @@ impl EventKind {
             Self::TopicSet { .. } => "set the channel topic".to_owned(),
             Self::CardPosted => "posted the incident card".to_owned(),
             Self::CardPinned => "pinned the incident card".to_owned(),
-            Self::Announced { channel } => format!("announced the incident in {}", channel.link()),
+            Self::Announced { channel } => format!("queued the announcement in {}", channel.link()),
             Self::SetupStepFailed { step, error } => format!("could not {}: {}", e(step), e(error)),
             Self::SetupFailed { error } => format!("could not open the incident: {}", e(error)),
             Self::StatusChanged { from, to, note } => match note {
