@@ -16,7 +16,7 @@ use firebreak_commands::ids::IncidentId;
 use firebreak_commands::ports::RemediationStore;
 use firebreak_commands::remediation::request::{RemediationRequest, RequestId, RequestState};
 use firebreak_tests::backend::Backend;
-use firebreak_tests::containers::{docker_engine, start, unique, Cleanup};
+use firebreak_tests::containers::{docker_engine, restart_runbook, start, unique, Cleanup};
 use firebreak_tests::cut_proxy::CutProxy;
 use firebreak_tests::fake_kube::{deployment, pod, FakeKube, RecordedRequest};
 use firebreak_tests::fake_slack::FakeSlack;
@@ -128,13 +128,6 @@ kind = "k8s_deployment"
 namespace = "default"
 deployment = "web"
 
-[[runbooks.checks]]
-name = "disk space"
-kind = "disk"
-paths = ["/"]
-warn_free_percent = 1
-fail_free_percent = 1
-
 [[runbooks.actions]]
 name = "restart-web"
 kind = "k8s_rollout_restart"
@@ -143,7 +136,19 @@ deployment = "web"
 approvers = ["U0BOB"]
 "#
     .to_owned()
+        + DISK_CHECK
 }
+
+/// A check of the runner's own disk that always passes: the one that must keep reporting
+/// while the cluster or the engine is cut off.
+const DISK_CHECK: &str = r#"
+[[runbooks.checks]]
+name = "disk space"
+kind = "disk"
+paths = ["/"]
+warn_free_percent = 1
+fail_free_percent = 1
+"#;
 
 /// A fake cluster with a healthy `web` Deployment and its pod, behind a proxy; the replica's
 /// kubeconfig names the proxy.
@@ -240,32 +245,16 @@ async fn kubernetes_unreachable_during_a_remediation_fails_it_changes_nothing_an
 }
 
 fn docker_runbook(container: &str) -> String {
-    format!(
+    // The multi-replica tests' restart runbook, with the checks the diagnostics run.
+    let checks = format!(
         r#"
-[[runbooks]]
-name = "web"
-description = "web is down"
-services = ["web"]
-
 [[runbooks.checks]]
 name = "web container"
 kind = "docker_containers"
 container = "{container}"
-
-[[runbooks.checks]]
-name = "disk space"
-kind = "disk"
-paths = ["/"]
-warn_free_percent = 1
-fail_free_percent = 1
-
-[[runbooks.actions]]
-name = "restart-web"
-kind = "docker_restart"
-container = "{container}"
-approvers = ["U0BOB"]
 "#
-    )
+    );
+    restart_runbook(container) + &checks + DISK_CHECK
 }
 
 /// Docker goes away (its socket behind a proxy that is cut) and comes back: diagnostics say the
